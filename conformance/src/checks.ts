@@ -1,0 +1,111 @@
+/** Judging what came back against the oracle, with messages of the form "expected ..., got ...". */
+import { around, escapeBytes, firstDifference } from "./bytes.js";
+import type { CaseContext } from "./case.js";
+import type { WireClient } from "./client.js";
+import type { ExpectedReply } from "./model.js";
+import { Violation } from "./verdicts.js";
+
+/** Which rule a wrong reply breaks, by what the oracle expected there. */
+function ruleForReply(reply: ExpectedReply | undefined, fallback: string): string {
+  if (!reply) return fallback;
+  if (reply.kind === "unknown") return "UNKNOWN-1";
+  if (reply.kind === "too-long") return "LIMIT-QUESTION-2";
+  return fallback;
+}
+
+/** Locates the reply that covers byte `offset` of the concatenated replies. */
+function replyAt(replies: readonly ExpectedReply[], offset: number): { index: number; reply: ExpectedReply | undefined } {
+  let at = 0;
+  for (let i = 0; i < replies.length; i++) {
+    const reply = replies[i] as ExpectedReply;
+    if (offset < at + reply.reply.length) return { index: i, reply };
+    at += reply.reply.length;
+  }
+  return { index: replies.length, reply: undefined };
+}
+
+export interface ExpectRepliesOptions {
+  /** Byte offset in the client's received stream where these replies start. */
+  readonly from?: number;
+  /** The rule a wrong table answer breaks (ANSWER-1, ANSWER-2, FRAME-4, ...). */
+  readonly rule: string;
+  /** The rule "no reply at all" breaks, when it is not `rule`. */
+  readonly silenceRule?: string;
+  /** Describes the situation for messages, e.g. "after 3 pipelined questions". */
+  readonly situation?: string;
+}
+
+/**
+ * Waits until the replies arrive and checks them byte for byte: nothing missing, nothing added,
+ * nothing reordered. Returns the offset just past them.
+ */
+export async function expectReplies(
+  ctx: CaseContext,
+  client: WireClient,
+  replies: readonly ExpectedReply[],
+  options: ExpectRepliesOptions,
+): Promise<number> {
+  const from = options.from ?? 0;
+  const expected = Buffer.concat(replies.map((r) => r.reply));
+  const end = from + expected.length;
+  const outcome = await client.waitForBytes(end, ctx.waitMs);
+  const got = client.received.subarray(from);
+  const situation = options.situation ? ` ${options.situation}` : "";
+  const difference = firstDifference(expected, got.subarray(0, expected.length));
+  if (difference >= 0 && difference < got.length) {
+    const { index, reply } = replyAt(replies, difference);
+    throw new Violation(
+      ruleForReply(reply, options.rule),
+      `reply ${index + 1} of ${replies.length}${situation} to be ${escapeBytes(reply?.reply ?? Buffer.alloc(0))} (for question ${escapeBytes(reply?.question ?? Buffer.alloc(0), 60)})`,
+      `${around(got, difference)} (first difference at byte ${difference} of the replies)`,
+    );
+  }
+  if (got.length < expected.length) {
+    const { index, reply } = replyAt(replies, got.length);
+    const how = outcome === "closed" ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}` : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
+    throw new Violation(
+      options.silenceRule ?? ruleForReply(reply, options.rule),
+      `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
+      `${got.length} bytes, then ${how}`,
+    );
+  }
+  if (got.length > expected.length) {
+    throw new Violation(
+      "ANSWER-1",
+      `exactly ${expected.length} bytes of replies${situation}, nothing added`,
+      `${got.length - expected.length} more bytes: ${escapeBytes(got.subarray(expected.length), 80)}`,
+    );
+  }
+  return end;
+}
+
+/** Checks that no byte arrives for `ms` (the server must stay silent). */
+export async function expectSilence(client: WireClient, from: number, ms: number, rule: string, situation: string): Promise<void> {
+  await client.waitUntil(() => client.receivedCount > from, ms);
+  if (client.receivedCount > from) {
+    throw new Violation(rule, `no reply ${situation}`, `${escapeBytes(client.received.subarray(from), 80)}`);
+  }
+}
+
+/** Waits for the server to close (FIN or reset) after everything owed. */
+export async function expectClose(ctx: CaseContext, client: WireClient, rule: string, situation: string): Promise<void> {
+  const outcome = await client.waitForEnd(Math.max(ctx.waitMs, ctx.floorMs));
+  if (outcome !== "done") {
+    throw new Violation(rule, `the server to close the connection ${situation}`, `it stayed open for ${(Math.max(ctx.waitMs, ctx.floorMs) / 1000).toFixed(1)} s`);
+  }
+}
+
+/** Checks that the connection is still open and usable: a lock-step question is answered. */
+export async function expectUsable(ctx: CaseContext, client: WireClient, from: number, rule: string, situation: string): Promise<number> {
+  const question = ctx.book.questions[0] as Buffer;
+  const answer = ctx.book.answers[0] as Buffer;
+  if (client.ended) {
+    throw new Violation(rule, `the connection to stay open ${situation}`, client.eof ? "the server closed it" : `it was reset (${client.peerError})`);
+  }
+  await client.send(question);
+  return expectReplies(ctx, client, [{ question, reply: answer, kind: "answer" }], {
+    from,
+    rule,
+    situation: `to a table question ${situation}`,
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * One real TCP client for a case: Nagle off, every write, pause, half-close and reset recorded in
+ * the wire log. Waits are progress timeouts: they end early on any byte, never judge speed.
+ */
+import { connect, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { WireLog } from "./wirelog.js";
+
+export type WaitOutcome = "done" | "closed" | "timeout";
+
+export interface ClientOptions {
+  /** Keep received bytes (default true); a streaming consumer sets false and uses onData. */
+  keep?: boolean;
+  /** Log received chunks in the wire log (default true). */
+  logReceived?: boolean;
+}
+
+export class WireClient {
+  readonly id: number;
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  private joined: Buffer | null = null;
+  private waiters: Array<() => void> = [];
+  /** The server sent FIN. */
+  eof = false;
+  /** The server reset the connection (or another socket error happened). */
+  peerError: string | null = null;
+  /** The socket is fully closed. */
+  closed = false;
+  onData: ((chunk: Buffer) => void) | null = null;
+  private readonly keep: boolean;
+  private readonly logReceived: boolean;
+
+  private constructor(
+    readonly socket: Socket,
+    private readonly log: WireLog,
+    options: ClientOptions,
+  ) {
+    this.id = log.newConnectionId();
+    this.keep = options.keep ?? true;
+    this.logReceived = options.logReceived ?? true;
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.total += chunk.length;
+      if (this.keep) {
+        this.chunks.push(chunk);
+        this.joined = null;
+      }
+      if (this.logReceived) this.log.add(this.id, "recv", { bytes: chunk });
+      this.onData?.(chunk);
+      this.wake();
+    });
+    socket.on("end", () => {
+      this.eof = true;
+      this.log.add(this.id, "eof");
+      this.wake();
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      this.peerError = error.code ?? error.message;
+      this.log.add(this.id, "peer-reset", { text: this.peerError });
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  static open(host: string, port: number, log: WireLog, timeoutMs: number, options: ClientOptions = {}): Promise<WireClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        const client = new WireClient(socket, log, options);
+        log.add(client.id, "connect", { text: `${host}:${port} (local port ${socket.localPort})` });
+        resolve(client);
+      });
+      socket.once("error", (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(`connect to ${host}:${port} failed: ${error.code ?? error.message}`));
+      });
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Bytes received so far (kept mode). */
+  get received(): Buffer {
+    if (this.joined === null) {
+      this.joined = Buffer.concat(this.chunks);
+      this.chunks.length = 0;
+      this.chunks.push(this.joined);
+    }
+    return this.joined;
+  }
+
+  get receivedCount(): number {
+    return this.total;
+  }
+
+  /** The connection ended from the server's side (FIN or reset) or is closed. */
+  get ended(): boolean {
+    return this.eof || this.peerError !== null || this.closed;
+  }
+
+  /** Writes bytes and resolves once Node handed them to the kernel (or failed). */
+  send(bytes: Uint8Array, note?: string): Promise<boolean> {
+    this.log.add(this.id, "send", note === undefined ? { bytes } : { bytes, text: note });
+    if (this.socket.destroyed || !this.socket.writable) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.socket.write(bytes, (error) => resolve(!error));
+    });
+  }
+
+  /** Write without waiting; returns Node's backpressure signal (false: buffered past its mark). */
+  push(bytes: Uint8Array): boolean {
+    if (this.socket.destroyed || !this.socket.writable) return false;
+    return this.socket.write(bytes);
+  }
+
+  async pause(ms: number): Promise<void> {
+    this.log.add(this.id, "pause", { text: `${ms} ms` });
+    await sleep(ms);
+  }
+
+  stopReading(): void {
+    this.log.add(this.id, "read-stop");
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    this.log.add(this.id, "read-resume");
+    this.socket.resume();
+  }
+
+  /** Half-close: FIN after everything written so far. */
+  finish(): void {
+    this.log.add(this.id, "fin");
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  /** Abrupt close: RST (SO_LINGER 0). */
+  reset(): void {
+    this.log.add(this.id, "reset");
+    if (this.socket.destroyed) return;
+    try {
+      this.socket.resetAndDestroy();
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
+  destroy(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  /** Resolves when `ready()` holds, the connection ends, or no byte arrived for `idleMs`. */
+  waitUntil(ready: () => boolean, idleMs: number): Promise<WaitOutcome> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== check);
+          resolve("timeout");
+        }, idleMs);
+      };
+      const check = (): void => {
+        if (ready()) {
+          clearTimeout(timer);
+          resolve("done");
+        } else if (this.ended) {
+          clearTimeout(timer);
+          resolve("closed");
+        } else {
+          arm();
+          this.waiters.push(check);
+        }
+      };
+      check();
+    });
+  }
+
+  /** Waits for at least `count` bytes in all. */
+  waitForBytes(count: number, idleMs: number): Promise<WaitOutcome> {
+    return this.waitUntil(() => this.total >= count, idleMs);
+  }
+
+  /** Waits for the server to end the connection (FIN or reset); "done" means it ended. */
+  async waitForEnd(idleMs: number): Promise<WaitOutcome> {
+    const outcome = await this.waitUntil(() => this.ended, idleMs);
+    return outcome === "closed" ? "done" : outcome;
+  }
+
+  /** Waits until the socket is writable again after a false push(); false when `ms` passed. */
+  waitForDrain(ms: number): Promise<boolean> {
+    if (!this.socket.writableNeedDrain) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean): void => {
+        clearTimeout(timer);
+        this.socket.off("drain", onDrain);
+        this.socket.off("close", onClose);
+        resolve(value);
+      };
+      const onDrain = (): void => done(true);
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false), ms);
+      this.socket.on("drain", onDrain);
+      this.socket.on("close", onClose);
+    });
+  }
+}
+
+/** Every client a case opened, so the runner can destroy them all when the case ends or aborts. */
+export class ClientPool {
+  private readonly clients = new Set<WireClient>();
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    readonly log: WireLog,
+    private readonly connectTimeoutMs: number,
+  ) {}
+
+  async open(options: ClientOptions = {}): Promise<WireClient> {
+    const client = await WireClient.open(this.host, this.port, this.log, this.connectTimeoutMs, options);
+    this.clients.add(client);
+    client.socket.once("close", () => this.clients.delete(client));
+    return client;
+  }
+
+  get openCount(): number {
+    return this.clients.size;
+  }
+
+  closeAll(): void {
+    for (const client of this.clients) client.destroy();
+    this.clients.clear();
+  }
+}

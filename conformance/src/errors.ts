@@ -1,0 +1,62 @@
+/** Typed errors with stable codes: one line for people, a code for programs. */
+export class ConformanceError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A bad flag or flag value on the command line or in the library options. */
+export class UsageError extends ConformanceError {
+  constructor(message: string) {
+    super("E_USAGE", message);
+  }
+}
+
+/** A launched target that never started listening within its start timeout. */
+export class TargetNotListeningError extends ConformanceError {
+  readonly outputTail: string;
+  constructor(message: string, outputTail: string) {
+    super("E_TARGET_NOT_LISTENING", message);
+    this.outputTail = outputTail;
+  }
+}
+
+/** A launched target whose process exited before or while it was needed. */
+export class TargetExitedError extends ConformanceError {
+  readonly outputTail: string;
+  constructor(message: string, outputTail: string) {
+    super("E_TARGET_EXITED", message);
+    this.outputTail = outputTail;
+  }
+}
+
+/** An address target that refuses connections or never answers the sanity question. */
+export class TargetUnreachableError extends ConformanceError {
+  constructor(message: string) {
+    super("E_TARGET_UNREACHABLE", message);
+  }
+}
+
+/** A replay string or failure file that cannot be read. */
+export class ReplayError extends ConformanceError {
+  constructor(message: string) {
+    super("E_REPLAY_INVALID", message);
+  }
+}
+
+/** An expect (baseline) file that cannot be read. */
+export class ExpectFileError extends ConformanceError {
+  constructor(message: string) {
+    super("E_EXPECT_INVALID", message);
+  }
+}
+
+/** A question table the suite cannot use. */
+export class SuiteTableError extends ConformanceError {
+  constructor(message: string) {
+    super("E_TABLE_INVALID", message);
+  }
+}

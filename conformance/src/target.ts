@@ -1,0 +1,311 @@
+/**
+ * Targets: parse the --target syntax and launch servers as process groups. Shared by the suite and
+ * the benchmark tool. A launched target prints `listening on HOST:PORT` or accepts connections on
+ * its port; it is stopped with SIGTERM to its group, then SIGKILL after a deadline.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { connect, createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { TargetExitedError, TargetNotListeningError, UsageError } from "./errors.js";
+import { bunExecutable, bunServerEntry, nodeServerEntry } from "./paths.js";
+
+export type TargetSpec =
+  | { readonly kind: "node"; readonly text: string }
+  | { readonly kind: "bun"; readonly text: string }
+  | { readonly kind: "address"; readonly text: string; readonly host: string; readonly port: number }
+  | { readonly kind: "exec"; readonly text: string; readonly command: string };
+
+export interface ProcessEvidence {
+  /** Open descriptors summed over the target's process group. */
+  readonly fds: number;
+  /** User + system CPU time of the group's processes, in milliseconds. */
+  readonly cpuMs: number;
+  /** Resident memory summed over the group, in bytes. */
+  readonly rssBytes: number;
+  /** How many processes the group holds. */
+  readonly processes: number;
+}
+
+export interface LaunchedTarget {
+  readonly spec: TargetSpec;
+  readonly host: string;
+  readonly port: number;
+  readonly pid?: number;
+  /** True when the suite started the process (node, bun, exec). */
+  readonly launched: boolean;
+  /** The last lines the process printed (stdout and stderr). */
+  outputTail(): string;
+  /** Evidence from /proc for the process group; null when not launched or gone. */
+  processEvidence(): Promise<ProcessEvidence | null>;
+  /** The exit status once the process exited, else null. */
+  exitStatus(): { code: number | null; signal: string | null } | null;
+  /** Resolves with the exit status when the process exits (never for address targets). */
+  exited(): Promise<{ code: number | null; signal: string | null }>;
+  /** Sends a signal to the whole process group. */
+  signal(name: NodeJS.Signals): void;
+  stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  readonly serverArgs?: readonly string[];
+  readonly startTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+}
+
+const LISTENING_LINE = /listening on (\[[^\]]+\]|[^\s:]+):(\d+)/;
+
+function parsePort(text: string, whole: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    throw new UsageError(`--target ${whole}: port must be 1..65535`);
+  }
+  return port;
+}
+
+/** Parses node | bun | HOST:PORT | tcp://HOST:PORT | [IPv6]:PORT | exec:COMMAND. */
+export function parseTarget(text: string): TargetSpec {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new UsageError("--target needs a value: node, bun, HOST:PORT or exec:COMMAND");
+  if (trimmed === "node") return { kind: "node", text: trimmed };
+  if (trimmed === "bun") return { kind: "bun", text: trimmed };
+  if (trimmed.startsWith("exec:")) {
+    const command = trimmed.slice("exec:".length).trim();
+    if (command === "") throw new UsageError("--target exec: needs a command, e.g. exec:python3 server.py --port {port}");
+    return { kind: "exec", text: trimmed, command };
+  }
+  const address = trimmed.startsWith("tcp://") ? trimmed.slice("tcp://".length) : trimmed;
+  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(address);
+  if (v6) return { kind: "address", text: trimmed, host: v6[1] as string, port: parsePort(v6[2] as string, trimmed) };
+  const v4 = /^([A-Za-z0-9.-]+):(\d+)$/.exec(address);
+  if (v4) return { kind: "address", text: trimmed, host: v4[1] as string, port: parsePort(v4[2] as string, trimmed) };
+  throw new UsageError(`--target ${JSON.stringify(text)} is not node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND`);
+}
+
+/** A free loopback port (bound and released at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+class OutputTail {
+  private text = "";
+  add(chunk: Buffer): void {
+    this.text = (this.text + chunk.toString("utf8")).slice(-8192);
+  }
+  lines(count = 20): string {
+    return this.text.split("\n").filter((l) => l.trim() !== "").slice(-count).join("\n");
+  }
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+const PAGE_SIZE = 4096;
+
+/** Sums /proc evidence over every process whose process group is `pgid`. */
+export async function processGroupEvidence(pgid: number): Promise<ProcessEvidence | null> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return null;
+  }
+  let fds = 0;
+  let ticks = 0;
+  let rss = 0;
+  let processes = 0;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[0] is state (field 3); pgrp is field 5, utime 14, stime 15, rss 24.
+      if (Number(fields[2]) !== pgid || fields[0] === "Z") continue;
+      const fdList = await readdir(`/proc/${entry}/fd`);
+      // A shell wrapper (sh -c) holds no sockets; count only what the group really holds.
+      fds += fdList.length;
+      ticks += Number(fields[11]) + Number(fields[12]);
+      rss += Number(fields[21]) * PAGE_SIZE;
+      processes++;
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  if (processes === 0) return null;
+  return { fds, cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: rss, processes };
+}
+
+/** The readable name of a descriptor, for a leak message (socket:[...], a file path, ...). */
+export async function describeDescriptor(pid: number, fd: string): Promise<string> {
+  try {
+    return await readlink(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return "?";
+  }
+}
+
+function commandFor(spec: TargetSpec, port: number, serverArgs: readonly string[]): { file: string; args: string[]; shell: boolean } {
+  switch (spec.kind) {
+    case "node":
+      return { file: process.execPath, args: [nodeServerEntry, "--port", String(port), ...serverArgs], shell: false };
+    case "bun":
+      return { file: bunExecutable, args: [bunServerEntry, "--port", String(port), ...serverArgs], shell: false };
+    case "exec":
+      return { file: "/bin/sh", args: ["-c", spec.command.replaceAll("{port}", String(port))], shell: true };
+    case "address":
+      throw new Error("an address target is not launched");
+  }
+}
+
+function addressTarget(spec: TargetSpec & { kind: "address" }): LaunchedTarget {
+  return {
+    spec,
+    host: spec.host,
+    port: spec.port,
+    launched: false,
+    outputTail: () => "",
+    processEvidence: async () => null,
+    exitStatus: () => null,
+    exited: () => new Promise(() => {}),
+    signal: () => {},
+    stop: async () => {},
+  };
+}
+
+/**
+ * Starts a target (or wraps an address). node and bun get `--port 0` plus `serverArgs`, and report
+ * their port on the `listening on` line; exec commands get a free port in {port} and PORT.
+ */
+export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}): Promise<LaunchedTarget> {
+  if (spec.kind === "address") return addressTarget(spec);
+  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
+  const port = spec.kind === "exec" ? await freePort() : 0;
+  const { file, args } = commandFor(spec, port, options.serverArgs ?? []);
+  const child: ChildProcess = spawn(file, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: String(port) },
+  });
+  const tail = new OutputTail();
+  let status: { code: number | null; signal: string | null } | null = null;
+  const exitedPromise = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      status = { code, signal };
+      resolve(status);
+    });
+    child.once("error", (error) => {
+      tail.add(Buffer.from(`spawn failed: ${error.message}\n`));
+      status = { code: null, signal: null };
+      resolve(status);
+    });
+  });
+  let announced: { host: string; port: number } | null = null;
+  let lineBuffer = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    tail.add(chunk);
+    if (announced) return;
+    lineBuffer += chunk.toString("utf8");
+    const match = LISTENING_LINE.exec(lineBuffer);
+    if (match) {
+      const host = (match[1] as string).replace(/^\[|\]$/g, "");
+      announced = { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port: Number(match[2]) };
+    }
+  });
+  child.stderr?.on("data", (chunk: Buffer) => tail.add(chunk));
+  const pid = child.pid;
+
+  const signalGroup = (name: NodeJS.Signals): void => {
+    if (pid === undefined || status !== null) return;
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async (): Promise<void> => {
+    if (pid === undefined) return;
+    signalGroup("SIGTERM");
+    const deadline = sleep(stopTimeoutMs).then(() => "timeout" as const);
+    const outcome = await Promise.race([exitedPromise.then(() => "exited" as const), deadline]);
+    // SIGKILL the group in every case: an exec shell may have exited while its server lives on.
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // group already gone
+    }
+    if (outcome === "timeout") await Promise.race([exitedPromise, sleep(2000)]);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+
+  const started = Date.now();
+  let address: { host: string; port: number } | null = null;
+  while (Date.now() - started < startTimeoutMs) {
+    if (announced) {
+      address = announced;
+      break;
+    }
+    if (status !== null) {
+      await sleep(50);
+      throw new TargetExitedError(
+        `target ${spec.text} exited before listening (${describeStatus(status)})${tailSuffix(tail.lines())}`,
+        tail.lines(),
+      );
+    }
+    if (spec.kind === "exec" && (await canConnect("127.0.0.1", port, 500))) {
+      address = { host: "127.0.0.1", port };
+      break;
+    }
+    await sleep(100);
+  }
+  if (!address) {
+    await stop();
+    throw new TargetNotListeningError(
+      `target ${spec.text} did not listen within ${startTimeoutMs} ms${tailSuffix(tail.lines())}`,
+      tail.lines(),
+    );
+  }
+  const bound = address;
+  return {
+    spec,
+    host: bound.host,
+    port: bound.port,
+    ...(pid !== undefined ? { pid } : {}),
+    launched: true,
+    outputTail: () => tail.lines(),
+    processEvidence: async () => (pid === undefined || status !== null ? null : processGroupEvidence(pid)),
+    exitStatus: () => status,
+    exited: () => exitedPromise,
+    signal: signalGroup,
+    stop,
+  };
+}
+
+export function describeStatus(status: { code: number | null; signal: string | null }): string {
+  return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
+}
+
+function tailSuffix(lines: string): string {
+  return lines === "" ? "; it printed nothing" : `; its last output: ${lines.split("\n").slice(-3).join(" | ")}`;
+}
