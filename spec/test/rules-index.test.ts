@@ -198,6 +198,7 @@ describe("spec/launcelot.md against spec/rules.json", () => {
         .map((heading) => (heading === undefined ? undefined : sectionOf(heading)))
         .filter((section): section is string => section !== undefined),
     );
-    for (const rule of index.rules) expect(headings.has(rule.section), `${rule.id}: ${rule.section}`).toBe(true);
+    for (const rule of index.rules)
+      expect(headings.has(rule.section), `${rule.id}: ${rule.section}`).toBe(true);
   });
 });
