@@ -28,12 +28,16 @@ export function unknownQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
   const truncated = fc
     .tuple(tableQuestion(book), fc.nat())
     .map(([q, n]) => q.subarray(0, 1 + (n % Math.max(1, q.length - 1))));
-  const mutated = fc.tuple(tableQuestion(book), fc.nat(), fc.integer({ min: 0x21, max: 0x7e })).map(([q, at, byte]) => {
-    const copy = Buffer.from(q.subarray(0, q.length - 1));
-    copy[at % copy.length] = byte === QUESTION_MARK ? 0x21 : byte;
-    return copy;
-  });
-  const innerSpaces = tableQuestion(book).map((q) => Buffer.concat([q.subarray(0, 1), Buffer.from("  "), q.subarray(1, q.length - 1)]));
+  const mutated = fc
+    .tuple(tableQuestion(book), fc.nat(), fc.integer({ min: 0x21, max: 0x7e }))
+    .map(([q, at, byte]) => {
+      const copy = Buffer.from(q.subarray(0, q.length - 1));
+      copy[at % copy.length] = byte === QUESTION_MARK ? 0x21 : byte;
+      return copy;
+    });
+  const innerSpaces = tableQuestion(book).map((q) =>
+    Buffer.concat([q.subarray(0, 1), Buffer.from("  "), q.subarray(1, q.length - 1)]),
+  );
   return fc
     .oneof(printable, anyByte, truncated, mutated, innerSpaces)
     .map((b) => Buffer.concat([b, Buffer.from([QUESTION_MARK])]))
@@ -46,25 +50,40 @@ export function garbageBytes(maxLength: number): fc.Arbitrary<Buffer> {
     { weight: 4, arbitrary: fc.integer({ min: 0, max: 255 }) },
     { weight: 1, arbitrary: fc.constantFrom(0x00, 0xff, 0xc3, 0x80, 0x3f, 0x20, 0x0a) },
   );
-  const run = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: maxLength })).map(([b, n]) => Buffer.alloc(n, b === QUESTION_MARK ? 0 : b));
+  const run = fc
+    .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: maxLength }))
+    .map(([b, n]) => Buffer.alloc(n, b === QUESTION_MARK ? 0 : b));
   return fc
-    .array(fc.oneof({ weight: 5, arbitrary: fc.array(byte, { maxLength: 64 }).map((b) => Buffer.from(b)) }, { weight: 1, arbitrary: run }), {
-      minLength: 1,
-      maxLength: 6,
-    })
+    .array(
+      fc.oneof(
+        { weight: 5, arbitrary: fc.array(byte, { maxLength: 64 }).map((b) => Buffer.from(b)) },
+        { weight: 1, arbitrary: run },
+      ),
+      {
+        minLength: 1,
+        maxLength: 6,
+      },
+    )
     .map((parts) => Buffer.concat(parts).subarray(0, maxLength));
 }
 
 /** Offsets at which to cut a stream of `length` bytes: a few random ones, or every byte. */
 export function splitPoints(length: number): fc.Arbitrary<number[]> {
   if (length < 2) return fc.constant([]);
-  const some = fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: Math.min(12, length - 1) });
+  const some = fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), {
+    maxLength: Math.min(12, length - 1),
+  });
   const everyByte = fc.constant(Array.from({ length: length - 1 }, (_, i) => i + 1));
-  return fc.oneof({ weight: 4, arbitrary: some }, { weight: 1, arbitrary: everyByte }).map((p) => [...p].sort((a, b) => a - b));
+  return fc
+    .oneof({ weight: 4, arbitrary: some }, { weight: 1, arbitrary: everyByte })
+    .map((p) => [...p].sort((a, b) => a - b));
 }
 
 /** Table questions, joined by skippable separators, with the points where the client cuts them. */
-export function fragmentedQuestions(book: AnswerBook, maxQuestions: number): fc.Arbitrary<{ stream: Buffer; splits: number[] }> {
+export function fragmentedQuestions(
+  book: AnswerBook,
+  maxQuestions: number,
+): fc.Arbitrary<{ stream: Buffer; splits: number[] }> {
   return fc
     .array(fc.tuple(separators(2), tableQuestion(book)), { minLength: 1, maxLength: maxQuestions })
     .map((parts) => Buffer.concat(parts.flat()))
@@ -74,14 +93,31 @@ export function fragmentedQuestions(book: AnswerBook, maxQuestions: number): fc.
 /** A question that is known or not, with optional separators before it. */
 export function mixedQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
   return fc
-    .tuple(separators(3), fc.oneof({ weight: 2, arbitrary: tableQuestion(book) }, { weight: 1, arbitrary: unknownQuestion(book) }))
+    .tuple(
+      separators(3),
+      fc.oneof(
+        { weight: 2, arbitrary: tableQuestion(book) },
+        { weight: 1, arbitrary: unknownQuestion(book) },
+      ),
+    )
     .map(([sep, q]) => Buffer.concat([sep, q]));
 }
 
 /** Where a client resets its connection. */
-export type ResetPoint = "before-question" | "mid-question" | "after-question" | "answers-owed" | "mid-answer";
+export type ResetPoint =
+  | "before-question"
+  | "mid-question"
+  | "after-question"
+  | "answers-owed"
+  | "mid-answer";
 export function resetPoint(): fc.Arbitrary<ResetPoint> {
-  return fc.constantFrom<ResetPoint>("before-question", "mid-question", "after-question", "answers-owed", "mid-answer");
+  return fc.constantFrom<ResetPoint>(
+    "before-question",
+    "mid-question",
+    "after-question",
+    "answers-owed",
+    "mid-answer",
+  );
 }
 
 /** Batches of pipelined questions, each batch one write or cut at random points. */

@@ -48,6 +48,8 @@ interface CaseBase {
   readonly launchedOnly?: boolean;
   /** Runs after every other case (it stops or restarts the target). */
   readonly last?: boolean;
+  /** The case ends the target on purpose (shutdown): its exit is judged by the case, not ROBUST-1. */
+  readonly stopsTarget?: boolean;
 }
 
 export interface PropertyCase<T = unknown> extends CaseBase {

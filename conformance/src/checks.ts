@@ -14,7 +14,10 @@ function ruleForReply(reply: ExpectedReply | undefined, fallback: string): strin
 }
 
 /** Locates the reply that covers byte `offset` of the concatenated replies. */
-function replyAt(replies: readonly ExpectedReply[], offset: number): { index: number; reply: ExpectedReply | undefined } {
+function replyAt(
+  replies: readonly ExpectedReply[],
+  offset: number,
+): { index: number; reply: ExpectedReply | undefined } {
   let at = 0;
   for (let i = 0; i < replies.length; i++) {
     const reply = replies[i] as ExpectedReply;
@@ -62,11 +65,15 @@ export async function expectReplies(
   }
   if (got.length < expected.length) {
     const { index, reply } = replyAt(replies, got.length);
-    const how = outcome === "closed" ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}` : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
+    const how =
+      outcome === "closed"
+        ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}`
+        : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
     throw new Violation(
       options.silenceRule ?? ruleForReply(reply, options.rule),
       `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
       `${got.length} bytes, then ${how}`,
+      "missing",
     );
   }
   if (got.length > expected.length) {
@@ -80,7 +87,13 @@ export async function expectReplies(
 }
 
 /** Checks that no byte arrives for `ms` (the server must stay silent). */
-export async function expectSilence(client: WireClient, from: number, ms: number, rule: string, situation: string): Promise<void> {
+export async function expectSilence(
+  client: WireClient,
+  from: number,
+  ms: number,
+  rule: string,
+  situation: string,
+): Promise<void> {
   await client.waitUntil(() => client.receivedCount > from, ms);
   if (client.receivedCount > from) {
     throw new Violation(rule, `no reply ${situation}`, `${escapeBytes(client.received.subarray(from), 80)}`);
@@ -88,19 +101,38 @@ export async function expectSilence(client: WireClient, from: number, ms: number
 }
 
 /** Waits for the server to close (FIN or reset) after everything owed. */
-export async function expectClose(ctx: CaseContext, client: WireClient, rule: string, situation: string): Promise<void> {
+export async function expectClose(
+  ctx: CaseContext,
+  client: WireClient,
+  rule: string,
+  situation: string,
+): Promise<void> {
   const outcome = await client.waitForEnd(Math.max(ctx.waitMs, ctx.floorMs));
   if (outcome !== "done") {
-    throw new Violation(rule, `the server to close the connection ${situation}`, `it stayed open for ${(Math.max(ctx.waitMs, ctx.floorMs) / 1000).toFixed(1)} s`);
+    throw new Violation(
+      rule,
+      `the server to close the connection ${situation}`,
+      `it stayed open for ${(Math.max(ctx.waitMs, ctx.floorMs) / 1000).toFixed(1)} s`,
+    );
   }
 }
 
 /** Checks that the connection is still open and usable: a lock-step question is answered. */
-export async function expectUsable(ctx: CaseContext, client: WireClient, from: number, rule: string, situation: string): Promise<number> {
+export async function expectUsable(
+  ctx: CaseContext,
+  client: WireClient,
+  from: number,
+  rule: string,
+  situation: string,
+): Promise<number> {
   const question = ctx.book.questions[0] as Buffer;
   const answer = ctx.book.answers[0] as Buffer;
   if (client.ended) {
-    throw new Violation(rule, `the connection to stay open ${situation}`, client.eof ? "the server closed it" : `it was reset (${client.peerError})`);
+    throw new Violation(
+      rule,
+      `the connection to stay open ${situation}`,
+      client.eof ? "the server closed it" : `it was reset (${client.peerError})`,
+    );
   }
   await client.send(question);
   return expectReplies(ctx, client, [{ question, reply: answer, kind: "answer" }], {

@@ -66,7 +66,13 @@ export class WireClient {
     });
   }
 
-  static open(host: string, port: number, log: WireLog, timeoutMs: number, options: ClientOptions = {}): Promise<WireClient> {
+  static open(
+    host: string,
+    port: number,
+    log: WireLog,
+    timeoutMs: number,
+    options: ClientOptions = {},
+  ): Promise<WireClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
       const timer = setTimeout(() => {
@@ -128,6 +134,7 @@ export class WireClient {
   }
 
   async pause(ms: number): Promise<void> {
+    if (ms <= 0) return;
     this.log.add(this.id, "pause", { text: `${ms} ms` });
     await sleep(ms);
   }
@@ -229,9 +236,15 @@ export class ClientPool {
     private readonly port: number,
     readonly log: WireLog,
     private readonly connectTimeoutMs: number,
-  ) {}
+    private readonly signal?: AbortSignal,
+  ) {
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  private readonly onAbort = (): void => this.closeAll();
 
   async open(options: ClientOptions = {}): Promise<WireClient> {
+    if (this.signal?.aborted) throw new Error("the run was interrupted");
     const client = await WireClient.open(this.host, this.port, this.log, this.connectTimeoutMs, options);
     this.clients.add(client);
     client.socket.once("close", () => this.clients.delete(client));
@@ -245,5 +258,11 @@ export class ClientPool {
   closeAll(): void {
     for (const client of this.clients) client.destroy();
     this.clients.clear();
+  }
+
+  /** Closes every client and detaches from the run's abort signal (the end of a run). */
+  dispose(): void {
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.closeAll();
   }
 }

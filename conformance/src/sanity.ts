@@ -12,7 +12,12 @@ export interface SanityResult {
 }
 
 /** One lock-step question on a fresh connection. */
-export async function sanityCheck(host: string, port: number, book: AnswerBook, waitMs: number): Promise<SanityResult> {
+export async function sanityCheck(
+  host: string,
+  port: number,
+  book: AnswerBook,
+  waitMs: number,
+): Promise<SanityResult> {
   const log = new WireLog();
   let client: WireClient;
   try {
@@ -28,11 +33,18 @@ export async function sanityCheck(host: string, port: number, book: AnswerBook, 
     const outcome = await client.waitForBytes(answer.length, waitMs);
     const rttMs = performance.now() - started;
     if (client.receivedCount === 0) {
-      const how = outcome === "closed" ? "the server closed the connection" : `no reply within ${(waitMs / 1000).toFixed(1)} s`;
+      const how =
+        outcome === "closed"
+          ? "the server closed the connection"
+          : `no reply within ${(waitMs / 1000).toFixed(1)} s`;
       return { state: "silent", detail: how, rttMs };
     }
     if (!client.received.subarray(0, answer.length).equals(answer)) {
-      return { state: "wrong-answer", detail: "the reply to the first table question is not its answer", rttMs };
+      return {
+        state: "wrong-answer",
+        detail: "the reply to the first table question is not its answer",
+        rttMs,
+      };
     }
     return { state: "ok", detail: "answered", rttMs };
   } finally {
@@ -41,7 +53,12 @@ export async function sanityCheck(host: string, port: number, book: AnswerBook, 
 }
 
 /** Median lock-step round trip over a few questions on one connection (ms), or null. */
-export async function measureRoundTrip(host: string, port: number, book: AnswerBook, waitMs: number): Promise<number | null> {
+export async function measureRoundTrip(
+  host: string,
+  port: number,
+  book: AnswerBook,
+  waitMs: number,
+): Promise<number | null> {
   const log = new WireLog();
   let client: WireClient;
   try {

@@ -42,7 +42,7 @@ export interface LaunchedTarget {
   exitStatus(): { code: number | null; signal: string | null } | null;
   /** Resolves with the exit status when the process exits (never for address targets). */
   exited(): Promise<{ code: number | null; signal: string | null }>;
-  /** Sends a signal to the whole process group. */
+  /** Sends a signal to the server: node/bun its main process; exec every process of the group but the shell. */
   signal(name: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
@@ -71,15 +71,30 @@ export function parseTarget(text: string): TargetSpec {
   if (trimmed === "bun") return { kind: "bun", text: trimmed };
   if (trimmed.startsWith("exec:")) {
     const command = trimmed.slice("exec:".length).trim();
-    if (command === "") throw new UsageError("--target exec: needs a command, e.g. exec:python3 server.py --port {port}");
+    if (command === "")
+      throw new UsageError("--target exec: needs a command, e.g. exec:python3 server.py --port {port}");
     return { kind: "exec", text: trimmed, command };
   }
   const address = trimmed.startsWith("tcp://") ? trimmed.slice("tcp://".length) : trimmed;
   const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(address);
-  if (v6) return { kind: "address", text: trimmed, host: v6[1] as string, port: parsePort(v6[2] as string, trimmed) };
+  if (v6)
+    return {
+      kind: "address",
+      text: trimmed,
+      host: v6[1] as string,
+      port: parsePort(v6[2] as string, trimmed),
+    };
   const v4 = /^([A-Za-z0-9.-]+):(\d+)$/.exec(address);
-  if (v4) return { kind: "address", text: trimmed, host: v4[1] as string, port: parsePort(v4[2] as string, trimmed) };
-  throw new UsageError(`--target ${JSON.stringify(text)} is not node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND`);
+  if (v4)
+    return {
+      kind: "address",
+      text: trimmed,
+      host: v4[1] as string,
+      port: parsePort(v4[2] as string, trimmed),
+    };
+  throw new UsageError(
+    `--target ${JSON.stringify(text)} is not node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND`,
+  );
 }
 
 /** A free loopback port (bound and released at once). */
@@ -115,12 +130,37 @@ class OutputTail {
     this.text = (this.text + chunk.toString("utf8")).slice(-8192);
   }
   lines(count = 20): string {
-    return this.text.split("\n").filter((l) => l.trim() !== "").slice(-count).join("\n");
+    return this.text
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(-count)
+      .join("\n");
   }
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;
 const PAGE_SIZE = 4096;
+
+async function statFields(pid: string): Promise<string[] | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // After "pid (comm) ": state, ppid, pgrp, ... (utime and stime are fields 14 and 15, rss 24).
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** The live processes of a process group. */
+export async function groupPids(pgid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = await statFields(entry);
+    if (fields && Number(fields[2]) === pgid && fields[0] !== "Z") pids.push(Number(entry));
+  }
+  return pids;
+}
 
 /** Sums /proc evidence over every process whose process group is `pgid`. */
 export async function processGroupEvidence(pgid: number): Promise<ProcessEvidence | null> {
@@ -164,12 +204,24 @@ export async function describeDescriptor(pid: number, fd: string): Promise<strin
   }
 }
 
-function commandFor(spec: TargetSpec, port: number, serverArgs: readonly string[]): { file: string; args: string[]; shell: boolean } {
+function commandFor(
+  spec: TargetSpec,
+  port: number,
+  serverArgs: readonly string[],
+): { file: string; args: string[]; shell: boolean } {
   switch (spec.kind) {
     case "node":
-      return { file: process.execPath, args: [nodeServerEntry, "--port", String(port), ...serverArgs], shell: false };
+      return {
+        file: process.execPath,
+        args: [nodeServerEntry, "--port", String(port), ...serverArgs],
+        shell: false,
+      };
     case "bun":
-      return { file: bunExecutable, args: [bunServerEntry, "--port", String(port), ...serverArgs], shell: false };
+      return {
+        file: bunExecutable,
+        args: [bunServerEntry, "--port", String(port), ...serverArgs],
+        shell: false,
+      };
     case "exec":
       return { file: "/bin/sh", args: ["-c", spec.command.replaceAll("{port}", String(port))], shell: true };
     case "address":
@@ -229,32 +281,59 @@ export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}
     const match = LISTENING_LINE.exec(lineBuffer);
     if (match) {
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
-      announced = { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port: Number(match[2]) };
+      announced = {
+        host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host,
+        port: Number(match[2]),
+      };
     }
   });
   child.stderr?.on("data", (chunk: Buffer) => tail.add(chunk));
   const pid = child.pid;
 
-  const signalGroup = (name: NodeJS.Signals): void => {
+  /** node and bun: the server's own process; exec: every process of the group but the shell. */
+  const signalServer = (name: NodeJS.Signals): void => {
     if (pid === undefined || status !== null) return;
-    try {
-      process.kill(-pid, name);
-    } catch {
-      // already gone
+    if (spec.kind !== "exec") {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // already gone
+      }
+      return;
     }
+    void groupPids(pid).then((pids) => {
+      const others = pids.filter((p) => p !== pid);
+      for (const p of others.length > 0 ? others : [pid]) {
+        try {
+          process.kill(p, name);
+        } catch {
+          // already gone
+        }
+      }
+    });
   };
   const stop = async (): Promise<void> => {
     if (pid === undefined) return;
-    signalGroup("SIGTERM");
-    const deadline = sleep(stopTimeoutMs).then(() => "timeout" as const);
+    if (status === null) {
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        // group already gone
+      }
+    }
+    const timer = new AbortController();
+    const deadline = sleep(stopTimeoutMs, "timeout" as const, { signal: timer.signal }).catch(
+      () => "exited" as const,
+    );
     const outcome = await Promise.race([exitedPromise.then(() => "exited" as const), deadline]);
+    timer.abort();
     // SIGKILL the group in every case: an exec shell may have exited while its server lives on.
     try {
       process.kill(-pid, "SIGKILL");
     } catch {
       // group already gone
     }
-    if (outcome === "timeout") await Promise.race([exitedPromise, sleep(2000)]);
+    if (outcome === "timeout") await Promise.race([exitedPromise, sleep(2000, undefined, { ref: false })]);
     child.stdout?.destroy();
     child.stderr?.destroy();
   };
@@ -297,7 +376,7 @@ export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}
     processEvidence: async () => (pid === undefined || status !== null ? null : processGroupEvidence(pid)),
     exitStatus: () => status,
     exited: () => exitedPromise,
-    signal: signalGroup,
+    signal: signalServer,
     stop,
   };
 }
@@ -307,5 +386,7 @@ export function describeStatus(status: { code: number | null; signal: string | n
 }
 
 function tailSuffix(lines: string): string {
-  return lines === "" ? "; it printed nothing" : `; its last output: ${lines.split("\n").slice(-3).join(" | ")}`;
+  return lines === ""
+    ? "; it printed nothing"
+    : `; its last output: ${lines.split("\n").slice(-3).join(" | ")}`;
 }

@@ -8,6 +8,8 @@ export class Violation extends Error {
     readonly rule: string,
     readonly expected: string,
     readonly got: string,
+    /** "missing": bytes never came (the connection closed or went silent); if the target died, that is the cause. */
+    readonly kind: "wrong" | "missing" = "wrong",
   ) {
     super(`${rule}: expected ${expected}, got ${got}`);
     this.name = "Violation";

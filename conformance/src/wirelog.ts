@@ -41,12 +41,18 @@ export class WireLog {
     return this.nextConn++;
   }
 
-  add(conn: number, kind: WireEventKind, detail: { bytes?: Uint8Array; size?: number; text?: string } = {}): void {
+  add(
+    conn: number,
+    kind: WireEventKind,
+    detail: { bytes?: Uint8Array; size?: number; text?: string } = {},
+  ): void {
     const event: WireEvent = {
       t: performance.now() - this.start,
       conn,
       kind,
-      ...(detail.bytes ? { bytes: Buffer.from(detail.bytes.subarray(0, MAX_BYTES_SHOWN)), size: detail.bytes.length } : {}),
+      ...(detail.bytes
+        ? { bytes: Buffer.from(detail.bytes.subarray(0, MAX_BYTES_SHOWN)), size: detail.bytes.length }
+        : {}),
       ...(detail.size !== undefined ? { size: detail.size } : {}),
       ...(detail.text !== undefined ? { text: detail.text } : {}),
     };

@@ -1,12 +1,18 @@
 /** Spec section 4: framing (FRAME-1..4). */
 import * as fc from "fast-check";
-import { fragmentedQuestions, garbageBytes, mixedQuestion, separators, tableQuestion } from "../arbitraries.js";
+import {
+  fragmentedQuestions,
+  garbageBytes,
+  mixedQuestion,
+  separators,
+  tableQuestion,
+} from "../arbitraries.js";
+import { escapeBytes } from "../bytes.js";
 import { type ConformanceCase, property } from "../case.js";
 import { expectReplies } from "../checks.js";
 import { play, split, withPauses } from "../faults.js";
 import { ConversationModel, expectedReplies } from "../model.js";
 import { Violation } from "../verdicts.js";
-import { escapeBytes } from "../bytes.js";
 
 export const framingCases: ConformanceCase[] = [
   property({
@@ -69,7 +75,11 @@ export const framingCases: ConformanceCase[] = [
       for (const question of questions) {
         await client.send(question);
         const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-        offset = await expectReplies(ctx, client, replies, { from: offset, rule: "FRAME-2", situation: `to ${escapeBytes(question, 60)}` });
+        offset = await expectReplies(ctx, client, replies, {
+          from: offset,
+          rule: "FRAME-2",
+          situation: `to ${escapeBytes(question, 60)}`,
+        });
       }
     },
   }),
@@ -85,7 +95,10 @@ export const framingCases: ConformanceCase[] = [
       const stream = Buffer.concat([garbage, Buffer.from("?"), question]);
       await play(client, withPauses(split(stream, [garbage.length + 1]), ctx.pauseMs));
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, stream);
-      await expectReplies(ctx, client, replies, { rule: "FRAME-3", situation: "to arbitrary bytes ended by '?', then a question" });
+      await expectReplies(ctx, client, replies, {
+        rule: "FRAME-3",
+        situation: "to arbitrary bytes ended by '?', then a question",
+      });
     },
   }),
 ];

@@ -20,7 +20,11 @@ export const replyCases: ConformanceCase[] = [
       for (const question of questions) {
         await client.send(question);
         const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-        offset = await expectReplies(ctx, client, replies, { from: offset, rule: "ANSWER-1", situation: "in lock-step" });
+        offset = await expectReplies(ctx, client, replies, {
+          from: offset,
+          rule: "ANSWER-1",
+          situation: "in lock-step",
+        });
       }
     },
   }),
@@ -38,18 +42,27 @@ export const replyCases: ConformanceCase[] = [
       for (const batch of batches) {
         await play(client, withPauses(split(batch.stream, batch.splits), 0));
         const owed = model.feed(batch.stream);
-        offset = await expectReplies(ctx, client, owed, { from: offset, rule: "ANSWER-2", situation: `to a batch of ${owed.length} pipelined questions` });
+        offset = await expectReplies(ctx, client, owed, {
+          from: offset,
+          rule: "ANSWER-2",
+          situation: `to a batch of ${owed.length} pipelined questions`,
+        });
       }
     },
   }),
   property({
     id: "reply.unknown",
-    title: "Unknown questions mixed into good ones: the exact reply, the stream in sync, the connection usable",
+    title:
+      "Unknown questions mixed into good ones: the exact reply, the stream in sync, the connection usable",
     section: "5.1",
     rules: ["UNKNOWN-1", "UNKNOWN-2", "FRAME-2"],
     runs: 20,
     arbitrary: (ctx) =>
-      fc.tuple(fc.array(mixedQuestion(ctx.book), { minLength: 0, maxLength: 8 }), unknownQuestion(ctx.book), fc.boolean()),
+      fc.tuple(
+        fc.array(mixedQuestion(ctx.book), { minLength: 0, maxLength: 8 }),
+        unknownQuestion(ctx.book),
+        fc.boolean(),
+      ),
     async check(ctx, [questions, unknown, pipelined]: [Buffer[], Buffer, boolean], env) {
       const client = await env.clients.open();
       const all = [...questions, unknown];
@@ -58,12 +71,19 @@ export const replyCases: ConformanceCase[] = [
         const stream = Buffer.concat(all);
         await client.send(stream);
         const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, stream);
-        offset = await expectReplies(ctx, client, replies, { rule: "UNKNOWN-2", situation: "to pipelined known and unknown questions" });
+        offset = await expectReplies(ctx, client, replies, {
+          rule: "UNKNOWN-2",
+          situation: "to pipelined known and unknown questions",
+        });
       } else {
         for (const question of all) {
           await client.send(question);
           const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-          offset = await expectReplies(ctx, client, replies, { from: offset, rule: "UNKNOWN-2", situation: "in lock-step" });
+          offset = await expectReplies(ctx, client, replies, {
+            from: offset,
+            rule: "UNKNOWN-2",
+            situation: "in lock-step",
+          });
         }
       }
       await expectUsable(ctx, client, offset, "UNKNOWN-2", "after an unknown question");

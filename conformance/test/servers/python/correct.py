@@ -3,8 +3,8 @@
 
 Python 3.11 standard library only: `selectors` and non-blocking sockets. Written from the spec
 (spec/rules.json), not from impl-node or impl-bun, so the conformance suite has a control that
-shares no code with our two servers. The broken servers in this folder subclass `Connection` and
-override exactly one method each.
+shares no code with our two servers. The broken Python servers in this folder (all but the
+blocking one_at_a_time.py) subclass `Connection` and override exactly one method each.
 
 What it does, rule by rule:
 - FRAME-1..4: a question is the bytes up to and including the first '?'; SP HT CR LF where a
@@ -134,10 +134,10 @@ class Connection:
     def on_event(self, mask: int) -> None:
         if self.closed:
             return
-        if mask & selectors.EVENT_WRITE:
-            self.on_writable()
-        if mask & selectors.EVENT_READ and not self.closed:
+        if mask & selectors.EVENT_READ:
             self.on_readable()
+        if mask & selectors.EVENT_WRITE and not self.closed:
+            self.on_writable()
         if not self.closed:
             self.update_interest()
 

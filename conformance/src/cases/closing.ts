@@ -1,0 +1,135 @@
+/** Spec section 8: half-close (HALF-1/2), resets (RESET-1) and robustness (ROBUST-1). */
+import * as fc from "fast-check";
+import { mixedQuestion, type ResetPoint, resetPoint, splitPoints } from "../arbitraries.js";
+import { formatSize } from "../bytes.js";
+import { type ConformanceCase, property, scenario } from "../case.js";
+import { expectClose, expectReplies, expectUsable } from "../checks.js";
+import { play, split, withPauses } from "../faults.js";
+import { expectedReplies } from "../model.js";
+import { QuestionChunker } from "../stream.js";
+import { Violation } from "../verdicts.js";
+import { slowReader } from "./flow.js";
+
+/** Bytes of an unfinished question: no '?', not starting with a skipped byte. */
+const unfinishedTail = fc
+  .array(
+    fc.integer({ min: 0, max: 255 }).filter((b) => b !== 0x3f),
+    { minLength: 0, maxLength: 40 },
+  )
+  .map((b) => Buffer.from(b))
+  .map((b) =>
+    b.length > 0 && [0x20, 0x09, 0x0d, 0x0a].includes(b[0] as number)
+      ? Buffer.concat([Buffer.from("x"), b])
+      : b,
+  );
+
+export const closingCases: ConformanceCase[] = [
+  property({
+    id: "close.half-close",
+    title:
+      "Questions, then FIN at a random point: every owed reply, nothing for an unfinished question, then close",
+    section: "8.1",
+    rules: ["HALF-1", "HALF-2"],
+    runs: 12,
+    arbitrary: (ctx) =>
+      fc
+        .tuple(fc.array(mixedQuestion(ctx.book), { minLength: 0, maxLength: 6 }), unfinishedTail)
+        .map(([questions, tail]) => Buffer.concat([...questions, tail]))
+        .chain((stream) => splitPoints(stream.length).map((splits) => ({ stream, splits }))),
+    async check(ctx, value: { stream: Buffer; splits: number[] }, env) {
+      const client = await env.clients.open();
+      await play(client, withPauses(split(value.stream, value.splits), 0));
+      client.finish();
+      const { replies, mustClose } = expectedReplies(ctx.book, ctx.limits.maxQuestion, value.stream);
+      await expectReplies(ctx, client, replies, {
+        rule: "HALF-1",
+        situation: "owed before the client's FIN",
+      });
+      await expectClose(
+        ctx,
+        client,
+        mustClose ? "LIMIT-QUESTION-2" : "HALF-1",
+        "after the owed replies following the client's FIN",
+      );
+      if (client.receivedCount > Buffer.concat(replies.map((r) => r.reply)).length) {
+        throw new Violation(
+          "HALF-2",
+          "no reply to the unfinished question pending at FIN",
+          `${client.receivedCount} bytes in all`,
+        );
+      }
+    },
+  }),
+  scenario({
+    id: "close.half-close-held",
+    title: "FIN while replies are held behind a client that has not been reading: all of them, then close",
+    section: "8.1",
+    rules: ["HALF-1", "FLOW-1"],
+    async run(ctx, env, seed) {
+      const evidence = await slowReader(ctx, env, seed, { capBytes: 16 * 1024 * 1024, halfClose: true });
+      return {
+        message: `FIN after ${formatSize(Number(evidence.pushedBytes))} of unread pipelined questions; ${formatSize(Number(evidence.replyBytesVerified))} of replies, then close`,
+        evidence,
+      };
+    },
+  }),
+  property({
+    id: "close.reset",
+    title: "Resets mid-question, after a question, with answers owed, mid-answer: other clients unaffected",
+    section: "8.2",
+    rules: ["RESET-1", "FAIR-1", "ROBUST-1"],
+    runs: 10,
+    arbitrary: () => fc.array(resetPoint(), { minLength: 1, maxLength: 4 }),
+    async check(ctx, points: ResetPoint[], env) {
+      const other = await env.clients.open();
+      let otherOffset = await expectUsable(
+        ctx,
+        other,
+        0,
+        "RESET-1",
+        "on another connection before the resets",
+      );
+      const question = ctx.book.questions[0] as Buffer;
+      for (const point of points) {
+        const victim = await env.clients.open();
+        env.log.note(`reset point: ${point}`, victim.id);
+        switch (point) {
+          case "before-question":
+            break;
+          case "mid-question":
+            await victim.send(question.subarray(0, Math.max(1, question.length >> 1)));
+            await victim.pause(ctx.pauseMs);
+            break;
+          case "after-question": {
+            await victim.send(question);
+            const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
+            await expectReplies(ctx, victim, replies, { rule: "ANSWER-1" });
+            break;
+          }
+          case "answers-owed":
+            await victim.send(Buffer.concat(Array.from({ length: 2000 }, () => question)));
+            break;
+          case "mid-answer": {
+            victim.stopReading();
+            const chunker = new QuestionChunker(ctx.book, 1);
+            for (let i = 0; i < 32; i++) victim.push(chunker.chunk(64 * 1024));
+            await victim.pause(ctx.pauseMs * 4);
+            break;
+          }
+        }
+        victim.reset();
+        otherOffset = await expectUsable(
+          ctx,
+          other,
+          otherOffset,
+          "RESET-1",
+          `on another connection after a reset (${point})`,
+        );
+      }
+      const fresh = await env.clients.open().catch((error: Error) => {
+        throw new Violation("RESET-1", "new connections accepted after resets", error.message);
+      });
+      await expectUsable(ctx, fresh, 0, "RESET-1", "on a new connection after resets");
+    },
+  }),
+];

@@ -1,0 +1,93 @@
+/** The report: header, one result per case, coverage, exit code. Its JSON form is documented in README.md. */
+import type { TargetLimits } from "./case.js";
+import type { ProcessEvidence } from "./target.js";
+
+export type Verdict = "pass" | "fail" | "warn" | "info" | "not-applicable" | "error";
+
+export const REPORT_SCHEMA = "launcelot-conformance-report/1";
+
+export interface CaseResult {
+  readonly id: string;
+  readonly title: string;
+  readonly section: string;
+  readonly rules: string[];
+  verdict: Verdict;
+  /** The one rule a fail or warn violated. */
+  violatedRule?: string;
+  /** "RULE: expected ..., got ..." for fail/warn; the reason for error/not-applicable/info. */
+  message?: string;
+  /** What the client sent (split points, pauses), what came back. */
+  transcript?: string;
+  seed?: number;
+  path?: string;
+  /** The exact command that reruns this counterexample. */
+  replayCommand?: string;
+  /** Whether a second run with the same seed and path failed the same way. */
+  reproduced?: boolean;
+  /** Property runs made (properties only). */
+  runs?: number;
+  /** The target's last output, when it died during the case. */
+  targetOutput?: string;
+  /** Observations (process evidence, bytes pushed, ...). */
+  evidence?: Record<string, number | string>;
+  /** Marked by the expect file: a known failure that does not fail the run. */
+  known?: boolean;
+  durationMs: number;
+}
+
+export interface RuleCoverage {
+  readonly id: string;
+  readonly keyword: string;
+  readonly section: string;
+  readonly title: string;
+  readonly cases: string[];
+}
+
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly suiteVersion: string;
+  readonly specVersion: string;
+  readonly target: string;
+  readonly targetKind: string;
+  readonly launched: boolean;
+  readonly table: { readonly name: string; readonly path: string; readonly entries: number };
+  readonly seed: number;
+  /** --runs when given; null means each property's default. */
+  readonly runs: number | null;
+  readonly strict: boolean;
+  readonly limits: TargetLimits & { readonly source: string };
+  readonly waits: { rttMs: number; waitMs: number; floorMs: number; pauseMs: number; rule: string };
+  readonly margins: Record<string, string>;
+  readonly startedAt: string;
+  durationMs: number;
+  cases: CaseResult[];
+  summary: Record<Verdict, number>;
+  coverage: { rules: RuleCoverage[]; unchecked: string[] };
+  baseline?: { file: string; knownFailures: string[]; newFailures: string[]; nowPassing: string[] };
+  fuzz?: { durationMs: number; rounds: number; counterexamples: string[] };
+  /** Launched targets: what the operating system showed of the process group at start and end, and restarts. */
+  process?: { atStart: ProcessEvidence | null; atEnd: ProcessEvidence | null; restarts: number };
+  incomplete: boolean;
+  incompleteReason?: string;
+  exitCode: 0 | 1 | 2 | 3;
+}
+
+export function summarize(cases: readonly CaseResult[]): Record<Verdict, number> {
+  const summary: Record<Verdict, number> = {
+    pass: 0,
+    fail: 0,
+    warn: 0,
+    info: 0,
+    "not-applicable": 0,
+    error: 0,
+  };
+  for (const c of cases) summary[c.verdict]++;
+  return summary;
+}
+
+/** 0 no failure; 1 a failure (not known from the baseline); 3 incomplete (died, interrupted, unjudged). */
+export function exitCodeFor(cases: readonly CaseResult[], incomplete: boolean): 0 | 1 | 3 {
+  if (cases.some((c) => c.verdict === "fail" && !c.known)) return 1;
+  if (incomplete || cases.some((c) => c.verdict === "error")) return 3;
+  return 0;
+}

@@ -1,0 +1,227 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { allCases } from "../src/cases/index.js";
+import { computeCoverage, unknownRuleIds } from "../src/coverage.js";
+import { renderJson, renderJunit, renderList, renderPretty, xmlEscape } from "../src/render.js";
+import { type CaseResult, exitCodeFor, REPORT_SCHEMA, type Report, summarize } from "../src/report.js";
+import { WireLog } from "../src/wirelog.js";
+
+function sampleCases(): CaseResult[] {
+  return [
+    {
+      id: "reply.lockstep",
+      title: "Lock-step",
+      section: "5",
+      rules: ["ANSWER-1"],
+      verdict: "pass",
+      runs: 20,
+      durationMs: 12,
+    },
+    {
+      id: "reply.unknown",
+      title: 'Unknown <questions> & "quotes"',
+      section: "5.1",
+      rules: ["UNKNOWN-1"],
+      verdict: "fail",
+      violatedRule: "UNKNOWN-1",
+      message: 'UNKNOWN-1: expected "I don\'t know that.", got "\\x00\x01\x1b]]>"',
+      transcript: '0.000s c1 > "What?"\n0.001s c1 < "\u0000\u0007\ud800 ]]> </failure>"',
+      seed: 42,
+      path: "3:1",
+      replayCommand: "npx launcelot-conformance --target bun --replay reply.unknown@42:3:1",
+      reproduced: true,
+      durationMs: 99,
+    },
+    {
+      id: "idle.timeouts",
+      title: "Idle",
+      section: "9.1",
+      rules: ["IDLE-2"],
+      verdict: "warn",
+      violatedRule: "IDLE-2",
+      message: "IDLE-2: expected close, got open",
+      durationMs: 15000,
+    },
+    {
+      id: "resource.idle-cpu",
+      title: "CPU",
+      section: "10",
+      rules: ["RESOURCE-2"],
+      verdict: "not-applicable",
+      message: "needs a launched target",
+      durationMs: 0,
+    },
+    {
+      id: "conn.limit",
+      title: "Limit",
+      section: "9.3",
+      rules: ["CONN-1"],
+      verdict: "error",
+      message: "the harness could not judge: EMFILE",
+      durationMs: 5,
+    },
+  ];
+}
+
+function sampleReport(): Report {
+  const cases = sampleCases();
+  return {
+    schema: REPORT_SCHEMA,
+    suiteVersion: "0.1.0",
+    specVersion: "1.0.0",
+    target: "exec:./srv --port {port} <&>",
+    targetKind: "exec",
+    launched: true,
+    table: { name: "canonical", path: "/x/canonical.json", entries: 3 },
+    seed: 7,
+    runs: null,
+    strict: false,
+    limits: { maxQuestion: 4096, idleTimeoutSec: 10, maxConnections: 256, source: "declared" },
+    waits: { rttMs: 0.3, waitMs: 5000, floorMs: 2000, pauseMs: 5, rule: "r" },
+    margins: { memory: "m" },
+    startedAt: new Date(0).toISOString(),
+    durationMs: 1234,
+    cases,
+    summary: summarize(cases),
+    coverage: computeCoverage(allCases),
+    incomplete: false,
+    exitCode: exitCodeFor(cases, false),
+  };
+}
+
+/** Well-formedness checked by a real XML parser (Python's expat), not by us. */
+function parseXml(xml: string): string {
+  return execFileSync(
+    "python3",
+    [
+      "-c",
+      "import sys,xml.dom.minidom as m; d=m.parseString(sys.stdin.buffer.read()); print(len(d.getElementsByTagName('testcase')), len(d.getElementsByTagName('failure')), len(d.getElementsByTagName('skipped')), len(d.getElementsByTagName('error')))",
+    ],
+    { input: xml },
+  )
+    .toString()
+    .trim();
+}
+
+describe("reports", () => {
+  it("pretty output reads by section, RULE: expected ..., got ..., with transcript and replay", () => {
+    const text = renderPretty(sampleReport());
+    expect(text).toContain("5.1\n  FAIL reply.unknown");
+    expect(text).toContain("UNKNOWN-1: expected");
+    expect(text).toContain("replay: npx launcelot-conformance --target bun --replay reply.unknown@42:3:1");
+    expect(text).toContain("replayed once with the same seed: reproduced");
+    expect(text).toContain("transcript:");
+    expect(text.indexOf("\n5\n")).toBeLessThan(text.indexOf("\n5.1\n"));
+    expect(text.indexOf("\n9.3\n")).toBeLessThan(text.indexOf("\n10\n"));
+    expect(text).toContain("exit code 1");
+  });
+
+  it("JSON output keeps the documented shape", () => {
+    const parsed = JSON.parse(renderJson(sampleReport())) as Report;
+    expect(parsed.schema).toBe("launcelot-conformance-report/1");
+    for (const key of [
+      "suiteVersion",
+      "specVersion",
+      "target",
+      "seed",
+      "limits",
+      "waits",
+      "cases",
+      "summary",
+      "coverage",
+      "exitCode",
+      "incomplete",
+    ]) {
+      expect(parsed).toHaveProperty(key);
+    }
+    expect(parsed.summary).toEqual({ pass: 1, fail: 1, warn: 1, info: 0, "not-applicable": 1, error: 1 });
+    const failed = parsed.cases.find((c) => c.verdict === "fail");
+    expect(failed).toMatchObject({
+      id: "reply.unknown",
+      violatedRule: "UNKNOWN-1",
+      seed: 42,
+      path: "3:1",
+      reproduced: true,
+    });
+    expect(parsed.coverage.rules.find((r) => r.id === "FLOW-2")?.cases).toContain("flow.slow-reader");
+  });
+
+  it("JUnit output is well-formed XML even with control characters, lone surrogates and markup", () => {
+    const xml = renderJunit(sampleReport());
+    const controls = [...xml].filter((ch) => {
+      const code = ch.charCodeAt(0);
+      return code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d;
+    });
+    expect(controls).toEqual([]);
+    expect(parseXml(xml)).toBe("5 1 1 1");
+  });
+
+  it("escapes XML text", () => {
+    expect(xmlEscape(`<a href="x">&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+    expect(xmlEscape("a\u0000b\u001bc\ud800d")).toBe("a\\u{0}b\\u{1b}c\\u{d800}d");
+  });
+
+  it("exit codes: 1 for a failure not in the baseline, 3 for an incomplete run or an unjudged case, else 0", () => {
+    const pass: CaseResult = { id: "a", title: "a", section: "5", rules: [], verdict: "pass", durationMs: 0 };
+    expect(exitCodeFor([pass], false)).toBe(0);
+    expect(exitCodeFor([pass, { ...pass, verdict: "warn" }], false)).toBe(0);
+    expect(exitCodeFor([pass, { ...pass, verdict: "fail" }], false)).toBe(1);
+    expect(exitCodeFor([pass, { ...pass, verdict: "fail", known: true }], false)).toBe(0);
+    expect(exitCodeFor([pass], true)).toBe(3);
+    expect(exitCodeFor([pass, { ...pass, verdict: "error" }], false)).toBe(3);
+  });
+});
+
+describe("transcripts", () => {
+  it("show sends with split points, pauses, faults and replies, escaping bytes", () => {
+    const log = new WireLog();
+    const c = log.newConnectionId();
+    log.add(c, "connect", { text: "127.0.0.1:1" });
+    log.add(c, "send", { bytes: Buffer.from("What is ") });
+    log.add(c, "pause", { text: "10 ms" });
+    log.add(c, "send", { bytes: Buffer.from([0x00, 0xff, 0x0a, 0x3f]) });
+    log.add(c, "recv", { bytes: Buffer.from("I don't know that.") });
+    log.add(c, "fin");
+    log.add(c, "reset");
+    log.add(c, "send", { bytes: Buffer.alloc(5000, 0x41) });
+    const text = log.render();
+    const lines = text.split("\n");
+    expect(lines[1]).toMatch(/c1 > "What is "$/);
+    expect(lines[2]).toMatch(/c1 ~ pause 10 ms$/);
+    expect(lines[3]).toMatch(/c1 > "\\x00\\xff\\n\?"$/);
+    expect(lines[4]).toMatch(/c1 < "I don't know that."$/);
+    expect(text).toContain("FIN (half-close)");
+    expect(text).toContain("RST (reset)");
+    expect(text).toContain("(5000 bytes in all)");
+  });
+
+  it("keep the head and the tail of very long conversations", () => {
+    const log = new WireLog();
+    for (let i = 0; i < 1000; i++) log.note(`event ${i}`, 1);
+    const text = log.render();
+    expect(text).toContain("event 0");
+    expect(text).toContain("event 999");
+    expect(text).toContain("events not shown");
+  });
+});
+
+describe("cases and coverage", () => {
+  it("every case cites rules of the index, and ids are unique", () => {
+    expect(unknownRuleIds(allCases)).toEqual([]);
+    expect(new Set(allCases.map((c) => c.id)).size).toBe(allCases.length);
+    for (const c of allCases) expect(c.id).toMatch(/^[a-z]+\.[a-z0-9-]+$/);
+  });
+
+  it("coverage is computed from the case-to-rule map", () => {
+    const coverage = computeCoverage(allCases);
+    const checked = new Set(allCases.flatMap((c) => c.rules));
+    expect(coverage.unchecked.every((id) => !checked.has(id))).toBe(true);
+    expect(
+      coverage.rules
+        .filter((r) => r.cases.length > 0)
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...checked].sort());
+    expect(renderList(allCases, coverage)).toContain("rules no case checks:");
+  });
+});

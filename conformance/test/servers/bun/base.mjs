@@ -1,0 +1,259 @@
+// A small, correct Launcelot server on Bun.listen, the base every broken Bun server in this folder
+// subclasses: each of them overrides exactly one method of `Connection` to add its one flaw.
+// Run on its own (`bun base.mjs --port P`) it is a correct control. Never run any of these in
+// production: they exist to prove the conformance suite.
+//
+// Bun's socket.write() is unbuffered: it returns how many bytes the kernel took, and the rest is
+// ours to keep. So each connection holds its output in a queue, flushes it on 'drain', pauses
+// reading while the queue holds more than H bytes (FLOW-2) and resumes at or below H (FLOW-3).
+// FIN (allowHalfOpen): answer what is owed, drop an unfinished question, then end (HALF-1/2).
+// Too-long question: owed replies, the too-long reply, end, discard input for a moment.
+// Idle: a once-a-second sweep closes a connection when no byte arrived and the kernel took no byte
+// of its output for I seconds (IDLE-1/2). (Bun's socket.timeout() is not re-armed by calling it
+// again, so it cannot express "idle since the last byte".)
+// SIGTERM/SIGINT: stop accepting, answer what was received, end every connection, exit 0.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+export const UNKNOWN_REPLY = Buffer.from("I don't know that.");
+export const TOO_LONG_REPLY = Buffer.from("Your question is too long.");
+const QUESTION_END = 0x3f;
+const LINGER_MS = 2000;
+const SWEEP_MS = 1000;
+const SHUTDOWN_MS = 10_000;
+const DEFAULT_TABLE = fileURLToPath(new URL("../../../../fixtures/tables/canonical.json", import.meta.url));
+
+export function parseOptions(argv = process.argv.slice(2)) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string", default: "1060" },
+      table: { type: "string", default: DEFAULT_TABLE },
+      "max-question": { type: "string", default: "4096" },
+      "high-water": { type: "string", default: String(256 * 1024) },
+      "idle-timeout": { type: "string", default: "60" },
+      "max-connections": { type: "string", default: "10000" },
+    },
+  });
+  return {
+    port: Number(values.port),
+    table: values.table,
+    limits: {
+      maxQuestion: Number(values["max-question"]),
+      highWater: Number(values["high-water"]),
+      idleTimeoutSec: Number(values["idle-timeout"]),
+      maxConnections: Number(values["max-connections"]),
+    },
+  };
+}
+
+/** The table as a Map from the question's bytes (as a latin1 string: one char per byte) to the answer's bytes. */
+export function loadTable(path) {
+  const document = JSON.parse(readFileSync(path, "utf8"));
+  const table = new Map();
+  for (const entry of document.entries) {
+    table.set(Buffer.from(entry.question, "utf8").toString("latin1"), Buffer.from(entry.answer, "utf8"));
+  }
+  return table;
+}
+
+export class Connection {
+  constructor(socket, table, limits) {
+    this.socket = socket;
+    this.table = table;
+    this.limits = limits;
+    this.inbuf = Buffer.alloc(0); // received, not yet framed
+    this.queue = []; // held output, in order; queue[0] is partly sent up to `offset`
+    this.offset = 0;
+    this.held = 0; // bytes in the queue not yet taken by the kernel
+    this.paused = false;
+    this.finished = false; // FIN received (or shutdown): answer what is owed, then end
+    this.closing = false; // the too-long reply is the last thing sent
+    this.discarding = false; // input is read and dropped
+    this.ended = false;
+    this.lastActive = performance.now();
+    this.lingerDeadline = Number.POSITIVE_INFINITY;
+  }
+
+  isSeparator(byte) {
+    return byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+  }
+
+  answerFor(question) {
+    return this.table.get(question.toString("latin1")) ?? UNKNOWN_REPLY;
+  }
+
+  overHighWater() {
+    return this.held > this.limits.highWater;
+  }
+
+  onData(chunk) {
+    if (this.discarding || this.ended) return;
+    this.lastActive = performance.now();
+    this.inbuf = Buffer.concat([this.inbuf, chunk]); // a copy: Bun may reuse `chunk`
+    this.processInput();
+  }
+
+  /** Frame and answer complete questions while held output is at or below H. */
+  processInput() {
+    const buf = this.inbuf;
+    let pos = 0;
+    while (!this.closing && !this.overHighWater()) {
+      while (pos < buf.length && this.isSeparator(buf[pos])) pos++;
+      if (pos === buf.length) break;
+      const end = buf.indexOf(QUESTION_END, pos);
+      const length = end < 0 ? buf.length - pos : end + 1 - pos;
+      if (length > this.limits.maxQuestion) {
+        this.questionTooLong();
+        return;
+      }
+      if (end < 0) break;
+      this.send(this.answerFor(buf.subarray(pos, end + 1)));
+      pos = end + 1;
+    }
+    this.inbuf = buf.subarray(pos);
+    this.updateReading();
+    if (this.finished && !this.overHighWater() && this.held === 0) this.finish();
+  }
+
+  send(bytes) {
+    this.queue.push(bytes);
+    this.held += bytes.length;
+    this.flush();
+  }
+
+  /** Write as much of the queue as the kernel takes; keep the rest, in order (FLOW-1). */
+  flush() {
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      const remaining = head.length - this.offset;
+      const written = this.socket.write(head, this.offset, remaining);
+      if (written < 0) return; // closed or shutting down: the close handler cleans up
+      if (written > 0) {
+        this.held -= written;
+        this.lastActive = performance.now();
+      }
+      if (written < remaining) {
+        this.offset += written;
+        return;
+      }
+      this.queue.shift();
+      this.offset = 0;
+    }
+  }
+
+  updateReading() {
+    const shouldPause = this.overHighWater() && !this.discarding;
+    if (shouldPause && !this.paused) this.socket.pause();
+    if (!shouldPause && this.paused) this.socket.resume();
+    this.paused = shouldPause;
+  }
+
+  onDrain() {
+    this.flush();
+    if (this.closing) {
+      if (this.held === 0) this.endWrites();
+      return;
+    }
+    this.processInput();
+  }
+
+  questionTooLong() {
+    this.inbuf = Buffer.alloc(0);
+    this.closing = true;
+    this.discarding = true; // keep reading and dropping, so the close sends FIN, not RST
+    this.send(TOO_LONG_REPLY);
+    this.updateReading();
+    if (this.held === 0) this.endWrites();
+  }
+
+  endWrites() {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.end();
+    this.lingerDeadline = performance.now() + LINGER_MS;
+  }
+
+  onEnd() {
+    this.finished = true;
+    this.processInput();
+  }
+
+  /** Everything owed is written: drop an unfinished question (HALF-2) and end. */
+  finish() {
+    this.inbuf = Buffer.alloc(0);
+    this.endWrites();
+  }
+
+  /** Called once a second: close when idle past I, or when the lingering close has waited enough. */
+  sweep(now) {
+    if (now >= this.lingerDeadline || now - this.lastActive > this.limits.idleTimeoutSec * 1000) {
+      this.socket.terminate();
+    }
+  }
+
+  shutdown() {
+    if (this.closing || this.finished) return;
+    this.finished = true;
+    this.discarding = true;
+    this.processInput();
+    this.updateReading();
+  }
+}
+
+export function main(ConnectionClass = Connection) {
+  const options = parseOptions();
+  const table = loadTable(options.table);
+  const connections = new Set();
+  let shuttingDown = false;
+  const listener = Bun.listen({
+    hostname: "127.0.0.1",
+    port: options.port,
+    allowHalfOpen: true,
+    socket: {
+      open(socket) {
+        if (connections.size >= options.limits.maxConnections || shuttingDown) {
+          socket.terminate(); // CONN-2: past the limit, closed at once
+          return;
+        }
+        socket.setNoDelay?.(true);
+        socket.data = new ConnectionClass(socket, table, options.limits);
+        connections.add(socket.data);
+      },
+      data(socket, chunk) {
+        socket.data?.onData(chunk);
+      },
+      drain(socket) {
+        socket.data?.onDrain();
+      },
+      end(socket) {
+        socket.data?.onEnd();
+      },
+      error(socket) {
+        socket.terminate();
+      },
+      close(socket) {
+        if (socket.data) connections.delete(socket.data);
+        if (shuttingDown && connections.size === 0) process.exit(0);
+      },
+    },
+  });
+  setInterval(() => {
+    const now = performance.now();
+    for (const connection of connections) connection.sweep(now);
+  }, SWEEP_MS);
+  console.log(`listening on 127.0.0.1:${listener.port}`);
+  const shutdown = () => {
+    shuttingDown = true;
+    listener.stop(false);
+    for (const connection of connections) connection.shutdown();
+    if (connections.size === 0) process.exit(0);
+    setTimeout(() => process.exit(0), SHUTDOWN_MS).unref();
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

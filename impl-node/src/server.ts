@@ -1,0 +1,143 @@
+/**
+ * startServer: a Launcelot server on Node's `net`, one event loop for every client (spec sections
+ * 5 to 9). Each connection is a Client (client.ts) around the sans-I/O core; one IdleSweeper timer
+ * serves them all; Node's own `maxConnections` closes connections past the limit C right after
+ * accepting them (CONN-2) and reports each as a `'drop'`.
+ */
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import {
+  DEFAULT_PORT,
+  loadTableFile,
+  newCounters,
+  newServerStats,
+  QuestionTable,
+  type RunningServer,
+  resolveLimits,
+  type ServerOptions,
+  type ServerStats,
+} from "@bridgekeeper/spec";
+import { Client, type ServerContext } from "./client.js";
+import { IdleSweeper } from "./idle.js";
+
+export const DEFAULT_HOST = "127.0.0.1";
+
+function logToStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * The same table with every answer viewed as a Buffer over the same bytes (no copy): Node's
+ * `socket.write()` wraps a plain Uint8Array in a new Buffer on every call, a Buffer it takes as is.
+ */
+function withBufferAnswers(table: QuestionTable): QuestionTable {
+  return new QuestionTable(
+    table.name,
+    table.entries.map((entry) => ({
+      ...entry,
+      answer: Buffer.from(entry.answer.buffer, entry.answer.byteOffset, entry.answer.byteLength),
+    })),
+  );
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const limits = resolveLimits(options.limits);
+  const table = withBufferAnswers(options.table ?? (await loadTableFile()));
+  const log = options.log ?? logToStderr;
+  const stats = newServerStats();
+  const counters = newCounters();
+  const clients = new Set<Client>();
+  let sweeper: IdleSweeper<Client> | undefined;
+  let shutdown: { deadline: NodeJS.Timeout | undefined; settle: () => void } | undefined;
+
+  const ctx: ServerContext = {
+    table,
+    maxQuestionBytes: limits.maxQuestionBytes,
+    highWaterMark: limits.highWaterMarkBytes,
+    counters,
+    stats,
+    clients,
+    currentTick: () => sweeper?.tick ?? 0,
+    log,
+    onClientClosed: () => {
+      if (shutdown !== undefined && clients.size === 0) shutdown.settle();
+    },
+  };
+
+  const server: Server = createServer({ allowHalfOpen: true, noDelay: true });
+  server.maxConnections = limits.maxConnections;
+  server.on("connection", (socket: Socket) => {
+    stats.connectionsOpen++;
+    stats.connectionsTotal++;
+    clients.add(new Client(socket, ctx));
+  });
+  server.on("drop", () => {
+    stats.connectionsRefused++;
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error): void => reject(error);
+    server.once("error", failed);
+    server.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT }, () => {
+      server.off("error", failed);
+      resolve();
+    });
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    log(`server error: ${error.code ?? error.message}`);
+  });
+
+  sweeper = new IdleSweeper<Client>(
+    limits.idleTimeoutMs,
+    clients,
+    (client, tick) => client.observeProgress(tick),
+    (client) => client.closeIdle(),
+  );
+
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+
+  function close(): Promise<void> {
+    if (closing !== undefined) return closing;
+    closing = new Promise<void>((resolve) => {
+      let listenerClosed = false;
+      let clientsClosed = false;
+      const finish = (): void => {
+        if (!listenerClosed || !clientsClosed) return;
+        if (shutdown?.deadline !== undefined) clearTimeout(shutdown.deadline);
+        sweeper?.stop();
+        resolve();
+      };
+      shutdown = {
+        deadline: undefined,
+        settle: () => {
+          clientsClosed = true;
+          finish();
+        },
+      };
+      server.close(() => {
+        listenerClosed = true;
+        finish();
+      });
+      shutdown.deadline = setTimeout(() => {
+        for (const client of clients) client.destroy();
+      }, limits.shutdownTimeoutMs);
+      for (const client of [...clients]) client.shutdown();
+      if (clients.size === 0) shutdown.settle();
+    });
+    return closing;
+  }
+
+  function snapshot(): ServerStats {
+    let queued = 0;
+    for (const client of clients) queued += client.socket.writableLength;
+    return {
+      ...stats,
+      questionsAnswered: counters.answered,
+      unknownQuestions: counters.unknown,
+      tooLongQuestions: counters.tooLong,
+      queuedOutputBytes: queued,
+    };
+  }
+
+  return { host: address.address, port: address.port, close, stats: snapshot };
+}

@@ -1,0 +1,221 @@
+/**
+ * Launches either server as a child process, so one set of behaviour tests drives both: the
+ * test-only control script (stats and close over standard input) or the real entry point (flags,
+ * exit codes, signals). The Node server runs compiled under `node`; the Bun server under the real Bun
+ * runtime (`node_modules/.bin/bun`). Every process started here is tracked; `stopAll()` (call it in
+ * afterAll) kills whatever is still running.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fixturesDir, type ServerStats } from "@bridgekeeper/spec";
+
+/** The repository root: the folder holding fixtures/ (found upward, from source or compiled). */
+export const repoRoot = dirname(fixturesDir);
+export const tablesDir = join(fixturesDir, "tables");
+export const bunPath = join(repoRoot, "node_modules", ".bin", "bun");
+
+export type ServerKind = "node" | "bun";
+export const SERVER_KINDS: readonly ServerKind[] = ["node", "bun"];
+
+/** Which program to run: the control script (startServer in-process) or the real entry point. */
+export type Entry = "control" | "main";
+
+export function commandFor(kind: ServerKind, entry: Entry): { file: string; args: string[] } {
+  if (kind === "node") {
+    const script =
+      entry === "control"
+        ? join(repoRoot, "impl-node", "dist", "test", "control.js")
+        : join(repoRoot, "impl-node", "dist", "src", "main.js");
+    return { file: process.execPath, args: [script] };
+  }
+  const script =
+    entry === "control"
+      ? join(repoRoot, "impl-bun", "test", "control.ts")
+      : join(repoRoot, "impl-bun", "dist", "src", "main.js");
+  return { file: bunPath, args: [script] };
+}
+
+const started = new Set<ChildProcess>();
+
+/** Splits a stream into lines; a test waits for the next line that matches. */
+class Lines {
+  private readonly queue: string[] = [];
+  readonly seen: string[] = [];
+  private partial = "";
+  private waiters: Array<() => void> = [];
+  ended = false;
+
+  constructor(stream: NodeJS.ReadableStream) {
+    stream.setEncoding("utf8");
+    stream.on("data", (text: string) => {
+      this.partial += text;
+      for (let nl = this.partial.indexOf("\n"); nl !== -1; nl = this.partial.indexOf("\n")) {
+        const line = this.partial.slice(0, nl);
+        this.partial = this.partial.slice(nl + 1);
+        this.queue.push(line);
+        this.seen.push(line);
+      }
+      this.notify();
+    });
+    stream.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async next(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.queue.findIndex(match);
+      if (index !== -1) return this.queue.splice(index, 1)[0] as string;
+      if (this.ended) throw new Error(`${what}: the stream ended first`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
+      await new Promise<void>((resolveWait) => {
+        const timer = setTimeout(resolveWait, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolveWait();
+        });
+      });
+    }
+  }
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ServerProcess {
+  readonly kind: ServerKind;
+  readonly host: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Counters, through the control script (control entry only). */
+  stats(): Promise<ServerStats>;
+  /** Graceful close through the control script (control entry only). */
+  close(): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<Exit>;
+  exitedWithin(ms: number): Promise<Exit | undefined>;
+  stdoutLines(): readonly string[];
+  stderrText(): string;
+  /** VmRSS of the server process in KiB, from /proc. */
+  rssKiB(): number;
+}
+
+export interface LaunchResult {
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  readonly stdout: Lines;
+  stderrText(): string;
+}
+
+/** Starts a server program without waiting for anything (for exit-code tests). */
+export function spawnServer(kind: ServerKind, entry: Entry, flags: readonly string[]): LaunchResult {
+  const { file, args } = commandFor(kind, entry);
+  const child = spawn(file, [...args, ...flags], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  started.add(child);
+  const exited = new Promise<Exit>((resolveExit) => {
+    child.on("exit", (code, signal) => {
+      started.delete(child);
+      resolveExit({ code, signal });
+    });
+  });
+  child.on("error", () => undefined); // spawn failures surface as an exit
+  child.stdin?.on("error", () => undefined); // writing to a process that died
+  const stdout = new Lines(child.stdout as NodeJS.ReadableStream);
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (text: string) => {
+    stderr += text;
+  });
+  return { child, exited, stdout, stderrText: () => stderr };
+}
+
+const LISTENING = /^listening on (?:\[([^\]]+)\]|([^:]+)):(\d+)$/;
+
+/** Starts a server on port 0 (unless flags set one) and waits for its `listening on` line. */
+export async function launchServer(
+  kind: ServerKind,
+  flags: readonly string[] = [],
+  entry: Entry = "control",
+): Promise<ServerProcess> {
+  const withPort = flags.includes("--port") ? [...flags] : ["--port", "0", ...flags];
+  const run = spawnServer(kind, entry, withPort);
+  const { child, exited, stdout } = run;
+  let line: string;
+  try {
+    line = await Promise.race([
+      stdout.next((l) => LISTENING.test(l), 30_000, `${kind} ${entry}: listening line`),
+      exited.then((exit) => {
+        throw new Error(`${kind} ${entry} exited (${exit.code ?? exit.signal}) before listening`);
+      }),
+    ]);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw new Error(`${(error as Error).message}; stderr: ${run.stderrText().slice(-500)}`);
+  }
+  const match = LISTENING.exec(line) as RegExpExecArray;
+  const host = (match[1] ?? match[2]) as string;
+  const port = Number(match[3]);
+  const pid = child.pid as number;
+  let commandChain: Promise<unknown> = Promise.resolve();
+  const request = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = commandChain.then(work, work);
+    commandChain = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    kind,
+    host,
+    port,
+    pid,
+    exited,
+    stats: () =>
+      request(async () => {
+        child.stdin?.write("stats\n");
+        const reply = await stdout.next((l) => l.startsWith("stats "), 20_000, `${kind}: stats`);
+        return JSON.parse(reply.slice("stats ".length)) as ServerStats;
+      }),
+    close: () =>
+      request(async () => {
+        child.stdin?.write("close\n");
+        await stdout.next((l) => l === "closed", 60_000, `${kind}: closed`);
+        await exited;
+      }),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    exitedWithin: (ms) =>
+      Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]),
+    stdoutLines: () => stdout.seen,
+    stderrText: run.stderrText,
+    rssKiB: () => readRssKiB(pid),
+  };
+}
+
+export function readRssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
+/** Kills every server this module started and waits (bounded) for them to exit. */
+export async function stopAll(): Promise<void> {
+  const waits: Promise<void>[] = [];
+  for (const child of started) {
+    waits.push(new Promise<void>((r) => child.once("exit", () => r())));
+    child.kill("SIGKILL");
+  }
+  await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5000).unref())]);
+}
