@@ -153,15 +153,21 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     for (const h of handles) h.post({ type: "run" });
     await sleep(options.warmupMs);
 
+    // The answer window is [measure, stop] as posted; the server's CPU is read just outside it and
+    // scaled to it (samples take milliseconds: /proc is read at the midpoint of each one).
+    const sampleStart = performance.now();
+    const serverStart = await options.sampleServer();
+    const serverStartAt = (sampleStart + performance.now()) / 2;
     for (const h of handles) h.post({ type: "measure" });
     const started = performance.now();
     const cpuStart = process.cpuUsage();
-    const serverStart = await options.sampleServer();
     await sleep(options.durationMs);
-    const serverEnd = await options.sampleServer();
     const cpu = process.cpuUsage(cpuStart);
-    const seconds = (performance.now() - started) / 1000;
     for (const h of handles) h.post({ type: "stop" });
+    const stopped = performance.now();
+    const serverEnd = await options.sampleServer();
+    const serverEndAt = (stopped + performance.now()) / 2;
+    const seconds = (stopped - started) / 1000;
 
     const reports: LoadReport[] = (await Promise.all(handles.map((h) => h.next("report", 30_000)))).map(
       (event) => event.report,
@@ -170,7 +176,10 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     const merged = mergeLatencies(reports.map((r) => r.latencies));
     const latency = latencyPercentiles(merged);
     merged.destroy();
-    const serverCpuMs = serverStart && serverEnd ? serverEnd.cpuMs - serverStart.cpuMs : null;
+    const serverCpuMs =
+      serverStart && serverEnd
+        ? ((serverEnd.cpuMs - serverStart.cpuMs) * (stopped - started)) / (serverEndAt - serverStartAt)
+        : null;
     return {
       answers,
       seconds,

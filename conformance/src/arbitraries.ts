@@ -87,7 +87,21 @@ export function fragmentedQuestions(
   return fc
     .array(fc.tuple(separators(2), tableQuestion(book)), { minLength: 1, maxLength: maxQuestions })
     .map((parts) => Buffer.concat(parts.flat()))
-    .chain((stream) => splitPoints(stream.length).map((splits) => ({ stream, splits })));
+    .chain((stream) => {
+      const inside = utf8InteriorPoints(stream);
+      const points =
+        inside.length === 0
+          ? splitPoints(stream.length)
+          : fc.oneof(splitPoints(stream.length), fc.subarray(inside, { minLength: 1 }));
+      return points.map((splits) => ({ stream, splits }));
+    });
+}
+
+/** Offsets that fall inside a multi-byte UTF-8 character (before a continuation byte). */
+export function utf8InteriorPoints(bytes: Uint8Array): number[] {
+  const points: number[] = [];
+  for (let i = 1; i < bytes.length; i++) if (((bytes[i] as number) & 0xc0) === 0x80) points.push(i);
+  return points;
 }
 
 /** A question that is known or not, with optional separators before it. */

@@ -179,7 +179,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
     }
   }
-  if (!args.help && !args.version && !args.list && args.target === undefined)
+  if (!args.help && !args.version && !args.list && args.replay === undefined && args.target === undefined)
     throw new UsageError(
       "--target is required: node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND (see --help)",
     );

@@ -32,7 +32,7 @@ export interface ExpectRepliesOptions {
   readonly from?: number;
   /** The rule a wrong table answer breaks (ANSWER-1, ANSWER-2, FRAME-4, ...). */
   readonly rule: string;
-  /** The rule "no reply at all" breaks, when it is not `rule`. */
+  /** The rule a missing reply (silence or close) breaks, when not the reply's own (too-long keeps LIMIT-QUESTION-2). */
   readonly silenceRule?: string;
   /** Describes the situation for messages, e.g. "after 3 pipelined questions". */
   readonly situation?: string;
@@ -70,7 +70,9 @@ export async function expectReplies(
         ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}`
         : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
     throw new Violation(
-      options.silenceRule ?? ruleForReply(reply, options.rule),
+      options.silenceRule !== undefined && reply?.kind !== "too-long"
+        ? options.silenceRule
+        : ruleForReply(reply, options.rule),
       `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
       `${got.length} bytes, then ${how}`,
       "missing",

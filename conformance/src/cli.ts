@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { HELP, parseArgs } from "./args.js";
 import { allCases } from "./cases/index.js";
 import { computeCoverage } from "./coverage.js";
-import { ConformanceError } from "./errors.js";
+import { ConformanceError, UsageError } from "./errors.js";
 import { readExpectFile } from "./expect.js";
 import { renderJson, renderJunit, renderList, renderPretty } from "./render.js";
 import { readReplayArgument } from "./replay.js";
@@ -26,6 +26,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const replay = args.replay !== undefined ? await readReplayArgument(args.replay) : undefined;
+  const target = args.target ?? replay?.file?.target;
+  if (target === undefined)
+    throw new UsageError("--target is required (a replay string holds no target; a failure file does)");
   const expected =
     args.expect !== undefined
       ? await readExpectFile(args.expect, new Set(allCases.map((c) => c.id)))
@@ -52,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(args.maxConnections !== undefined ? { maxConnections: args.maxConnections } : {}),
   };
   const report: Report = await runConformance({
-    target: args.target ?? "",
+    target,
     ...(args.table !== undefined ? { table: args.table } : replay?.file ? { table: replay.file.table } : {}),
     only: args.only,
     skip: args.skip,

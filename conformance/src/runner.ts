@@ -450,6 +450,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       );
     }
     const processAtStart = await session.target.processEvidence();
+    let processBeforeShutdown: Awaited<ReturnType<LaunchedTarget["processEvidence"]>> | undefined;
     const rtt =
       (await measureRoundTrip(session.target.host, session.target.port, book, baseWait)) ?? baseWait / 10;
     const waits = {
@@ -516,11 +517,17 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
           durationMs: 0,
         };
       }
+      if (c.stopsTarget && processBeforeShutdown === undefined)
+        processBeforeShutdown = await session.target.processEvidence();
       const ctx = makeContext(session, book, limits, waits);
       let outcome = await runCase(c, ctx, session, strict, seed, options.runs, options.replay?.path);
       const targetOutput = outcome.targetDied ? session.target.outputTail() : undefined;
       if (c.stopsTarget) {
-        await recover(`after ${c.id}`);
+        // The case stopped the target on purpose: start it again, not counted as a restart.
+        if (session.target.launched) {
+          await recover(`after ${c.id}`);
+          session.restarts--;
+        }
       } else if (outcome.targetDied || session.died()) {
         if (!outcome.targetDied && outcome.verdict !== "fail")
           outcome = judge(new Error("the target died"), strict, session);
@@ -628,7 +635,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     }
 
     if (session.signal.aborted) incompleteReason = "interrupted";
-    const processAtEnd = await session.target.processEvidence();
+    const processAtEnd = processBeforeShutdown ?? (await session.target.processEvidence());
     const baseline = options.expectedFailures
       ? applyBaseline(cases, options.expectedFailures, options.expectFile ?? "(expect list)")
       : undefined;

@@ -117,6 +117,11 @@ export class ReplyVerifier {
     }
   }
 
+  /** True when the bytes verified so far end inside a reply (a reply was cut short). */
+  get midReply(): boolean {
+    return this.offsetInCurrent > 0 && this.offsetInCurrent < this.current.length;
+  }
+
   /** Attaches to a client that keeps no bytes. */
   attach(client: WireClient): void {
     client.onData = (chunk) => this.feed(chunk);

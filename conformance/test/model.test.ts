@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fragmentedQuestions, garbageBytes, splitPoints } from "../src/arbitraries.js";
+import { fragmentedQuestions, garbageBytes, splitPoints, utf8InteriorPoints } from "../src/arbitraries.js";
 import { split } from "../src/faults.js";
 import {
   AnswerBook,
@@ -102,5 +102,22 @@ describe("the streaming reply verifier", () => {
     const bad = new ReplyVerifier(book, 42);
     bad.feed(broken);
     expect(bad.mismatch).toContain("byte 777");
+  });
+});
+
+describe("split points inside UTF-8 characters", () => {
+  it("are the offsets of continuation bytes", () => {
+    // "Qué?" = 51 75 c3 a9 3f: the only interior point is before 0xa9.
+    expect(utf8InteriorPoints(Buffer.from("Qué?"))).toEqual([3]);
+    expect(utf8InteriorPoints(Buffer.from("ab?"))).toEqual([]);
+    expect(utf8InteriorPoints(Buffer.from("€"))).toEqual([1, 2]);
+  });
+
+  it("are chosen by fragmentedQuestions when the table has multi-byte characters", () => {
+    const seen = fc.sample(fragmentedQuestions(book, 3), { numRuns: 200, seed: 1 });
+    const splitsInside = seen.filter(({ stream, splits }) =>
+      splits.some((p) => utf8InteriorPoints(stream).includes(p)),
+    );
+    expect(splitsInside.length).toBeGreaterThan(20);
   });
 });

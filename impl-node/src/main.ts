@@ -32,9 +32,9 @@ function fail(message: string, code: number): never {
 function errorLine(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code !== undefined && !(error instanceof BridgekeeperError)
-      ? `${code}: ${error.message}`
-      : error.message;
+    const named =
+      code !== undefined && !(error instanceof BridgekeeperError) && !error.message.includes(code);
+    return named ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
 }

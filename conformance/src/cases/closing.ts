@@ -43,6 +43,7 @@ export const closingCases: ConformanceCase[] = [
       const { replies, mustClose } = expectedReplies(ctx.book, ctx.limits.maxQuestion, value.stream);
       await expectReplies(ctx, client, replies, {
         rule: "HALF-1",
+        silenceRule: "HALF-1",
         situation: "owed before the client's FIN",
       });
       await expectClose(

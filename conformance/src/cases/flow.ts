@@ -143,7 +143,8 @@ export async function slowReader(
       );
     }
     const rule =
-      options.halfClose && outcome === "closed"
+      // After a FIN, whole owed replies missing break HALF-1; a reply cut short is lost bytes (FLOW-1).
+      options.halfClose && outcome === "closed" && !verifier.midReply
         ? "HALF-1"
         : outcome === "timeout" && verifier.verified > 0
           ? "FLOW-3"

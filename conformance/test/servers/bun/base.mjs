@@ -72,7 +72,8 @@ export class Connection {
     this.finished = false; // FIN received (or shutdown): answer what is owed, then end
     this.closing = false; // the too-long reply is the last thing sent
     this.discarding = false; // input is read and dropped
-    this.ended = false;
+    this.ended = false; // our FIN is sent (or queued)
+    this.fin = false; // the client's FIN arrived
     this.lastActive = performance.now();
     this.lingerDeadline = Number.POSITIVE_INFINITY;
   }
@@ -169,14 +170,29 @@ export class Connection {
     if (this.held === 0) this.endWrites();
   }
 
+  /**
+   * Everything owed is written: send FIN. After the client's FIN the socket closes; before it,
+   * shutdown() keeps it readable so the input still arriving is drained (a close with unread
+   * input would send RST and could destroy replies in flight), until the client's FIN or a
+   * lingering deadline.
+   */
   endWrites() {
     if (this.ended) return;
     this.ended = true;
-    this.socket.end();
+    if (this.fin) {
+      this.socket.end();
+      return;
+    }
+    this.socket.shutdown();
     this.lingerDeadline = performance.now() + LINGER_MS;
   }
 
   onEnd() {
+    this.fin = true;
+    if (this.ended) {
+      this.socket.end(); // we had already sent FIN (too-long reply or shutdown): both sides done
+      return;
+    }
     this.finished = true;
     this.processInput();
   }
@@ -215,7 +231,7 @@ export function main(ConnectionClass = Connection) {
     socket: {
       open(socket) {
         if (connections.size >= options.limits.maxConnections || shuttingDown) {
-          socket.terminate(); // CONN-2: past the limit, closed at once
+          socket.end(); // CONN-2: past the limit, closed at once (FIN, nothing read)
           return;
         }
         socket.setNoDelay?.(true);

@@ -6,8 +6,9 @@
 // Per connection: unframed input, replies written in order, reading paused while the socket holds
 // more than H bytes of output (FLOW-2) and resumed on 'drain' (FLOW-3); FIN answers what is owed
 // then ends (HALF-1/2); too-long question: owed replies, the too-long reply, end, drain input for
-// a moment (LIMIT-QUESTION-2); idle timeout through socket.setTimeout, which Node resets on every
-// read and every completed write (IDLE-1/2); 'error' destroys only that socket (RESET-1).
+// a moment (LIMIT-QUESTION-2); a once-a-second sweep closes a connection when no byte arrived and
+// no write completed for I seconds, so a client not reading while replies wait is idle too
+// (IDLE-1/2); 'error' destroys only that socket (RESET-1).
 // SIGTERM/SIGINT: stop accepting, answer what was received, end every connection, exit 0.
 
 import { readFileSync } from "node:fs";
@@ -19,6 +20,7 @@ export const UNKNOWN_REPLY = Buffer.from("I don't know that.");
 export const TOO_LONG_REPLY = Buffer.from("Your question is too long.");
 const QUESTION_END = 0x3f;
 const LINGER_MS = 2000;
+const SWEEP_MS = 1000;
 const SHUTDOWN_MS = 10_000;
 const DEFAULT_TABLE = fileURLToPath(new URL("../../../../fixtures/tables/canonical.json", import.meta.url));
 
@@ -65,8 +67,12 @@ export class Connection {
     this.finished = false; // FIN received (or shutdown): answer what is owed, then end
     this.closing = false; // the too-long reply was the last thing sent
     this.discarding = false; // input is read and dropped (after the too-long reply, or shutdown)
+    this.lastActive = performance.now();
+    this.lingerDeadline = Number.POSITIVE_INFINITY;
+    this.touch = () => {
+      this.lastActive = performance.now();
+    };
     socket.setNoDelay(true);
-    socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
     this.watchErrors();
     socket.on("data", (chunk) => this.onData(chunk));
     socket.on("end", () => this.onEnd());
@@ -95,6 +101,7 @@ export class Connection {
 
   onData(chunk) {
     if (this.discarding) return;
+    this.touch();
     this.inbuf = this.inbuf.length === 0 ? chunk : Buffer.concat([this.inbuf, chunk]);
     this.processInput();
   }
@@ -113,7 +120,7 @@ export class Connection {
         return;
       }
       if (end < 0) break;
-      this.socket.write(this.answerFor(buf.subarray(pos, end + 1)));
+      this.socket.write(this.answerFor(buf.subarray(pos, end + 1)), this.touch);
       pos = end + 1;
     }
     this.inbuf = buf.subarray(pos);
@@ -125,9 +132,9 @@ export class Connection {
     this.inbuf = Buffer.alloc(0);
     this.closing = true;
     this.discarding = true;
-    this.socket.end(TOO_LONG_REPLY);
+    this.socket.end(TOO_LONG_REPLY, this.touch);
     this.socket.resume(); // keep reading (and discarding) so close() sends FIN, not RST
-    this.socket.setTimeout(LINGER_MS);
+    this.lingerDeadline = performance.now() + LINGER_MS;
   }
 
   onDrain() {
@@ -153,7 +160,13 @@ export class Connection {
     this.discarding = true; // input not yet read is not "received": drop it
     this.processInput();
     this.socket.resume();
-    this.socket.setTimeout(LINGER_MS);
+    this.lingerDeadline = performance.now() + LINGER_MS;
+  }
+
+  /** Called once a second: close when idle past I, or when the lingering close has waited enough. */
+  sweep(now) {
+    if (now >= this.lingerDeadline || now - this.lastActive > this.limits.idleTimeoutMs)
+      this.socket.destroy();
   }
 }
 
@@ -167,6 +180,10 @@ export function main(ConnectionClass = Connection) {
     socket.on("close", () => connections.delete(connection));
   });
   server.maxConnections = options.limits.maxConnections;
+  setInterval(() => {
+    const now = performance.now();
+    for (const connection of connections) connection.sweep(now);
+  }, SWEEP_MS);
   server.listen(options.port, "127.0.0.1", () => {
     console.log(`listening on 127.0.0.1:${server.address().port}`);
   });
