@@ -167,6 +167,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
     const stopped = performance.now();
     const serverEnd = await options.sampleServer();
     const serverEndAt = (stopped + performance.now()) / 2;
+    for (const h of handles) h.post({ type: "close" });
     const seconds = (stopped - started) / 1000;
 
     const reports: LoadReport[] = (await Promise.all(handles.map((h) => h.next("report", 30_000)))).map(
@@ -196,7 +197,7 @@ export async function runLoad(options: LoadRunOptions): Promise<LoadRunResult> {
       firstError: connectError ?? reports.find((r) => r.firstError !== null)?.firstError ?? null,
     };
   } finally {
-    for (const h of handles) if (!h.exited) h.post({ type: "stop" });
+    for (const h of handles) if (!h.exited) h.post({ type: "close" });
     await Promise.all(handles.map((h) => h.close()));
   }
 }

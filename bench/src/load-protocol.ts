@@ -14,8 +14,15 @@ export interface LoadWorkerConfig {
   readonly connectTimeoutMs: number;
 }
 
-/** main -> worker: start asking; start counting (the window opens); stop and report. */
-export type LoadCommand = { readonly type: "run" } | { readonly type: "measure" } | { readonly type: "stop" };
+/**
+ * main -> worker: start asking; start counting (the window opens); stop asking and report; close the
+ * connections and exit (sent after the server's last sample, so closing costs stay out of the window).
+ */
+export type LoadCommand =
+  | { readonly type: "run" }
+  | { readonly type: "measure" }
+  | { readonly type: "stop" }
+  | { readonly type: "close" };
 
 export interface LoadReport {
   readonly answers: number;

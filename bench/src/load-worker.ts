@@ -162,6 +162,8 @@ port.on("message", (command: LoadCommand) => {
       },
     };
     port.postMessage(report);
+  } else if (command.type === "close") {
+    stopped = true;
     for (const connection of connections) connection.socket.destroy();
     port.close();
   }

@@ -90,6 +90,19 @@ export async function slowReader(
     );
   }
   if (!options.halfClose && !push.stalled) {
+    // A server that kept reading may simply not be answering as the spec says (then it never held
+    // much output): look at the first replies before blaming the bounded-buffering rule.
+    const check = new ReplyVerifier(ctx.book, seed, options.favourite);
+    check.attach(reader);
+    reader.resumeReading();
+    await reader.waitUntil(() => check.mismatch !== null || check.verified >= 1024 * 1024, ctx.floorMs);
+    if (check.mismatch) {
+      throw new Violation(
+        "ANSWER-2",
+        "the replies to pipelined questions, in order, byte for byte",
+        check.mismatch,
+      );
+    }
     throw new Violation(
       "FLOW-2",
       `the client's writes to stall once the server holds more than its high-water mark of replies (and stops reading)`,
