@@ -156,8 +156,9 @@ export async function slowReader(
       );
     }
     const rule =
-      // After a FIN, whole owed replies missing break HALF-1; a reply cut short is lost bytes (FLOW-1).
-      options.halfClose && outcome === "closed" && !verifier.midReply
+      // After a FIN, a close before every owed reply is HALF-1 (the wire cannot tell dropped held
+      // replies from a lost partial write; a gap in the middle is caught as a mismatch, FLOW-1).
+      options.halfClose && outcome === "closed"
         ? "HALF-1"
         : outcome === "timeout" && verifier.verified > 0
           ? "FLOW-3"
@@ -171,7 +172,7 @@ export async function slowReader(
     throw new Violation(
       rule,
       `${formatSize(target)} of replies once the client reads (${push.questions} questions pipelined)`,
-      `${verifier.verified} bytes, then ${how}`,
+      `${formatSize(verifier.verified)} (${verifier.verified} of ${target} bytes)${verifier.midReply ? " (ending inside a reply)" : ""}, then ${how}`,
     );
   }
   if (options.halfClose) {
