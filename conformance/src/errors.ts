@@ -1,12 +1,10 @@
-/** Typed errors with stable codes: one line for people, a code for programs. */
-export class ConformanceError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { BridgekeeperError } from "@bridgekeeper/spec";
+
+/**
+ * The suite's typed errors: the project's BridgekeeperError (a stable code for programs, one line
+ * for people), under one class so callers can tell the suite's own failures apart.
+ */
+export class ConformanceError extends BridgekeeperError {}
 
 /** A bad flag or flag value on the command line or in the library options. */
 export class UsageError extends ConformanceError {

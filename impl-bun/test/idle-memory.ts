@@ -1,15 +1,22 @@
 /**
  * Memory per idle connection of a Bun server run as its own process: RSS (VmRSS) before and after
- * N connections that each asked one question and then sit idle, from a client in this (Node)
- * process; kernel memory is not in RSS. Connections open in batches (somaxconn is 4096 here).
- * Also measures a minimal `Bun.listen` server the same way, as the runtime's floor.
+ * N connections that each asked one question and then sit idle, from a client in this process;
+ * kernel memory is not in RSS. Connections open in batches (somaxconn is 4096 here). Also measures
+ * a minimal `Bun.listen` server the same way, as the runtime's floor.
  *
- * Run: npx tsc -b impl-bun/test && node impl-bun/dist-test/idle-memory.js [N]
+ * Run (the client under Bun, the servers as their own Bun processes):
+ *   npx tsc -b && node_modules/.bin/bun impl-bun/test/idle-memory.ts [N]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { connect, type Socket } from "node:net";
-import { bunPath, mainScript, repoRoot } from "./harness.js";
+import type { Socket } from "node:net";
+import {
+  bunPath,
+  type LaunchResult,
+  serverFrom,
+  spawnProgram,
+  spawnServer,
+  stopAll,
+} from "../../impl-tests/test/harness.js";
+import { A_NAME, ask, connect, NAME, Received, sleep } from "../../impl-tests/test/wire.js";
 
 const MINIMAL_SERVER = `
 const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: {
@@ -24,64 +31,33 @@ export interface IdleMemory {
   kibPerConnection: number;
 }
 
-function rssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]);
+/** Opens a connection, asks one question and resolves once the whole answer is in. */
+async function openOne(port: number): Promise<Socket> {
+  const socket = await connect(port);
+  await ask(socket, new Received(socket), NAME, A_NAME);
+  return socket;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(bunPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let text = "";
-    const timer = setTimeout(() => reject(new Error("server did not listen within 30 s")), 30_000);
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      text += chunk;
-      const match = /listening on .*:(\d+)/.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        resolvePort(Number(match[1]));
-      }
-    });
-    child.once("exit", () => reject(new Error("server exited")));
-  });
-  return { child, port };
+/** The launcelot-bun entry point on port 0. */
+export function bunMain(): LaunchResult {
+  return spawnServer("bun", "main", ["--port", "0"]);
 }
 
-/** Opens a connection, asks one question and resolves once the answer (35 bytes) is in. */
-function openOne(port: number): Promise<Socket> {
-  return new Promise((resolveSocket, reject) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    let got = 0;
-    socket.once("error", reject);
-    socket.once("connect", () => socket.write("What is your name?"));
-    socket.on("data", (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= 35) resolveSocket(socket);
-    });
-  });
-}
-
-export async function measureIdleMemory(args: string[], connections: number): Promise<IdleMemory> {
-  const { child, port } = await startServer(args);
-  const pid = child.pid as number;
+export async function measureIdleMemory(run: LaunchResult, connections: number): Promise<IdleMemory> {
   const sockets: Socket[] = [];
   try {
+    const server = await serverFrom("bun", "idle-memory server", run);
     // Warm up: one connection through every callback, then let the heap settle.
-    (await openOne(port)).destroy();
+    (await openOne(server.port)).destroy();
     await sleep(1500);
-    const rssBeforeKiB = rssKiB(pid);
+    const rssBeforeKiB = server.rssKiB();
     for (let opened = 0; opened < connections; ) {
       const batch = Math.min(500, connections - opened);
-      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => openOne(port)))));
+      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => openOne(server.port)))));
       opened += batch;
     }
     await sleep(3000);
-    const rssAfterKiB = rssKiB(pid);
+    const rssAfterKiB = server.rssKiB();
     return {
       connections,
       rssBeforeKiB,
@@ -90,17 +66,18 @@ export async function measureIdleMemory(args: string[], connections: number): Pr
     };
   } finally {
     for (const socket of sockets) socket.destroy();
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    run.child.kill("SIGKILL");
+    await run.exited;
   }
 }
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10_000);
-  const minimal = await measureIdleMemory(["-e", MINIMAL_SERVER], n);
+  const minimal = await measureIdleMemory(spawnProgram(bunPath, ["-e", MINIMAL_SERVER]), n);
   console.log(`minimal Bun.listen server: ${JSON.stringify(minimal)}`);
-  const ours = await measureIdleMemory([mainScript, "--port", "0"], n);
+  const ours = await measureIdleMemory(bunMain(), n);
   console.log(`launcelot-bun:             ${JSON.stringify(ours)}`);
+  await stopAll();
 }
 
-if (process.argv[1]?.endsWith("idle-memory.js")) void main();
+if (process.argv[1]?.endsWith("idle-memory.ts")) void main();

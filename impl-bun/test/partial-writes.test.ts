@@ -7,19 +7,30 @@ import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ControlledServer, startControlled, stopAll, tablesDir } from "./harness.js";
 import {
+  launchServer,
+  type ServerProcess,
+  stopAll,
+  tablesDir,
+  waitForStats,
+} from "../../impl-tests/test/harness.js";
+import { recordMeasurement } from "../../impl-tests/test/measurements.js";
+import {
+  A_COLOR,
+  A_QUEST,
   askOnce,
-  connectTo,
+  COLOR,
+  connect,
+  MiB,
   type Pattern,
   pattern,
-  pushWithoutReading,
+  pushWatchingStats,
+  QUEST,
   readInto,
   repeat,
   StreamChecker,
-} from "./wire.js";
+} from "../../impl-tests/test/wire.js";
 
-const MiB = 1024 * 1024;
 const CAP = 160 * MiB;
 
 interface TableFile {
@@ -36,23 +47,25 @@ const canonical = tablePairs("canonical.json");
 const canonicalPattern: Pattern = pattern([...canonical, ["Who goes there?", "I don't know that."]], "\r\n");
 const largePattern: Pattern = pattern(tablePairs("large-answers.json"));
 
-function report(label: string, values: Record<string, number | boolean>): void {
-  console.log(`[impl-bun partial writes] ${label}: ${JSON.stringify(values)}`);
+function report(label: string, values: Record<string, number>): void {
+  recordMeasurement("bun", `partial writes, ${label}`, values);
 }
 
-async function waitClosed(server: ControlledServer): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const stats = await server.stats();
-    if (stats.connectionsOpen === 0) return 0;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return (await server.stats()).connectionsOpen;
+/** Starts reading a stalled client: every byte checked against `units` repetitions of the answers. */
+function readBack(socket: Socket, owed: Pattern, units: number): StreamChecker {
+  const checker = new StreamChecker(owed.answers, units * owed.answers.length);
+  readInto(socket, checker);
+  return checker;
+}
+
+async function waitClosed(server: ServerProcess): Promise<number> {
+  return (await waitForStats(server, (s) => s.connectionsOpen === 0, 10_000)).connectionsOpen;
 }
 
 describe("Bun server: partial writes, canonical table", () => {
-  let server: ControlledServer;
+  let server: ServerProcess;
   beforeAll(async () => {
-    server = await startControlled([]);
+    server = await launchServer("bun");
   });
   afterAll(async () => {
     await server?.close();
@@ -60,12 +73,12 @@ describe("Bun server: partial writes, canonical table", () => {
   });
 
   async function stalledClient(): Promise<{ socket: Socket; pushed: number; units: number; first: number }> {
-    const socket = await connectTo(server.host, server.port);
+    const socket = await connect(server.port, server.host);
     socket.pause();
     const before = await server.stats();
     const unitsPerBatch = 512;
     const batch = repeat(canonicalPattern, unitsPerBatch);
-    const pushed = await pushWithoutReading(
+    const pushed = await pushWatchingStats(
       socket,
       batch,
       () => server.stats(),
@@ -93,19 +106,18 @@ describe("Bun server: partial writes, canonical table", () => {
   it("keeps every unsent byte and delivers all answers once, in order, when the client reads", async () => {
     const { socket, units } = await stalledClient();
     // Another client is answered while the first one is stalled (FAIR-1).
-    const other = await askOnce(server.host, server.port, "What is your quest?", 23);
-    expect(other).toBe("To seek the Holy Grail.");
-    const total = units * canonicalPattern.answers.length;
-    const checker = new StreamChecker(canonicalPattern.answers, total);
-    readInto(socket, checker);
+    const other = await askOnce(server.port, QUEST, A_QUEST, server.host);
+    expect(other).toBe(A_QUEST);
+    const checker = readBack(socket, canonicalPattern, units);
+    const total = checker.expectedTotal;
     await checker.waitFor(() => checker.received >= total);
     expect(checker.firstMismatch).toBeUndefined();
     expect(checker.received).toBe(total);
     // Nothing more than owed: a last question gets exactly its answer, then FIN after ours.
-    socket.end("What is your favorite color?");
+    socket.end(COLOR);
     await checker.waitFor(() => checker.ended);
     expect(checker.ended).toBe(true);
-    expect(checker.received).toBe(total + "Blue.".length);
+    expect(checker.received).toBe(total + A_COLOR.length);
     const stats = await server.stats();
     report("read back", {
       answerBytes: total,
@@ -122,9 +134,8 @@ describe("Bun server: partial writes, canonical table", () => {
     const held = (await server.stats()).queuedOutputBytes;
     expect(held).toBeGreaterThan(0);
     socket.end(); // FIN queued behind the questions the server has not read yet
-    const total = units * canonicalPattern.answers.length;
-    const checker = new StreamChecker(canonicalPattern.answers, total);
-    readInto(socket, checker);
+    const checker = readBack(socket, canonicalPattern, units);
+    const total = checker.expectedTotal;
     await checker.waitFor(() => checker.ended);
     expect(checker.firstMismatch).toBeUndefined();
     expect(checker.received).toBe(total);
@@ -134,9 +145,9 @@ describe("Bun server: partial writes, canonical table", () => {
 });
 
 describe("Bun server: partial writes, large-answers table (amplification)", () => {
-  let server: ControlledServer;
+  let server: ServerProcess;
   beforeAll(async () => {
-    server = await startControlled(["--table", join(tablesDir, "large-answers.json")]);
+    server = await launchServer("bun", ["--table", join(tablesDir, "large-answers.json")]);
   });
   afterAll(async () => {
     await server?.close();
@@ -145,7 +156,7 @@ describe("Bun server: partial writes, large-answers table (amplification)", () =
 
   async function pushUntilPaused(socket: Socket): Promise<number> {
     const before = await server.stats();
-    const pushed = await pushWithoutReading(
+    const pushed = await pushWatchingStats(
       socket,
       largePattern.questions,
       () => server.stats(),
@@ -167,14 +178,13 @@ describe("Bun server: partial writes, large-answers table (amplification)", () =
   }
 
   it("delivers tens-of-KiB answers whole and in order after short writes", async () => {
-    const socket = await connectTo(server.host, server.port);
+    const socket = await connect(server.port, server.host);
     socket.pause();
     const units = await pushUntilPaused(socket);
-    const other = await askOnce(server.host, server.port, "Short?", 30);
+    const other = await askOnce(server.port, "Short?", "x".repeat(30), server.host);
     expect(other).toHaveLength(30);
-    const total = units * largePattern.answers.length;
-    const checker = new StreamChecker(largePattern.answers, total);
-    readInto(socket, checker);
+    const checker = readBack(socket, largePattern, units);
+    const total = checker.expectedTotal;
     await checker.waitFor(() => checker.received >= total);
     expect(checker.firstMismatch).toBeUndefined();
     expect(checker.received).toBe(total);
@@ -185,13 +195,12 @@ describe("Bun server: partial writes, large-answers table (amplification)", () =
   });
 
   it("half-close after a partial write loses nothing", async () => {
-    const socket = await connectTo(server.host, server.port);
+    const socket = await connect(server.port, server.host);
     socket.pause();
     const units = await pushUntilPaused(socket);
     socket.end();
-    const total = units * largePattern.answers.length;
-    const checker = new StreamChecker(largePattern.answers, total);
-    readInto(socket, checker);
+    const checker = readBack(socket, largePattern, units);
+    const total = checker.expectedTotal;
     await checker.waitFor(() => checker.ended);
     expect(checker.firstMismatch).toBeUndefined();
     expect(checker.received).toBe(total);

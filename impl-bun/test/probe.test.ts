@@ -5,11 +5,11 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bunPath, packageDir, repoRoot } from "./harness.js";
+import { bunPath, repoRoot } from "../../impl-tests/test/harness.js";
 
 describe("Bun 1.4.5 sockets, as the server relies on them", () => {
   it("keeps data buffers, writes short, pauses, half-closes and reports resets as measured", () => {
-    const output = execFileSync(bunPath, [join(packageDir, "test", "bun", "probe-sockets.ts")], {
+    const output = execFileSync(bunPath, [join(repoRoot, "impl-bun", "test", "bun", "probe-sockets.ts")], {
       cwd: repoRoot,
       encoding: "utf8",
       timeout: 60_000,

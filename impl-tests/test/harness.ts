@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fixturesDir, type ServerStats } from "@bridgekeeper/spec";
+import { WakeUp } from "./wake-up.js";
 
 /** The repository root: the folder holding fixtures/ (found upward, from source or compiled). */
 export const repoRoot = dirname(fixturesDir);
@@ -39,11 +40,11 @@ export function commandFor(kind: ServerKind, entry: Entry): { file: string; args
 const started = new Set<ChildProcess>();
 
 /** Splits a stream into lines; a test waits for the next line that matches. */
-class Lines {
+export class Lines {
   private readonly queue: string[] = [];
   readonly seen: string[] = [];
   private partial = "";
-  private waiters: Array<() => void> = [];
+  private readonly wakeUp = new WakeUp();
   ended = false;
 
   constructor(stream: NodeJS.ReadableStream) {
@@ -56,18 +57,12 @@ class Lines {
         this.queue.push(line);
         this.seen.push(line);
       }
-      this.notify();
+      this.wakeUp.wake();
     });
     stream.on("end", () => {
       this.ended = true;
-      this.notify();
+      this.wakeUp.wake();
     });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 
   async next(match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
@@ -78,14 +73,19 @@ class Lines {
       if (this.ended) throw new Error(`${what}: the stream ended first`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`${what}: not seen within ${timeoutMs} ms`);
-      await new Promise<void>((resolveWait) => {
-        const timer = setTimeout(resolveWait, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolveWait();
-        });
-      });
+      await this.wakeUp.sleep(left);
     }
+  }
+
+  /** Waits (bounded) until the stream has ended; returns whether it did. */
+  async finished(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.wakeUp.sleep(left);
+    }
+    return true;
   }
 }
 
@@ -99,6 +99,8 @@ export interface ServerProcess {
   readonly host: string;
   readonly port: number;
   readonly pid: number;
+  /** The `listening on HOST:PORT` line the server printed. */
+  readonly line: string;
   /** Counters, through the control script (control entry only). */
   stats(): Promise<ServerStats>;
   /** Graceful close through the control script (control entry only). */
@@ -108,6 +110,8 @@ export interface ServerProcess {
   readonly exited: Promise<Exit>;
   exitedWithin(ms: number): Promise<Exit | undefined>;
   stdoutLines(): readonly string[];
+  /** Waits (bounded) until the process's standard output has ended; returns whether it did. */
+  stdoutEnded(ms: number): Promise<boolean>;
   stderrText(): string;
   /** VmRSS of the server process in KiB, from /proc. */
   rssKiB(): number;
@@ -123,7 +127,12 @@ export interface LaunchResult {
 /** Starts a server program without waiting for anything (for exit-code tests). */
 export function spawnServer(kind: ServerKind, entry: Entry, flags: readonly string[]): LaunchResult {
   const { file, args } = commandFor(kind, entry);
-  const child = spawn(file, [...args, ...flags], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  return spawnProgram(file, [...args, ...flags]);
+}
+
+/** Starts any program (tracked for stopAll) with piped standard streams. */
+export function spawnProgram(file: string, args: readonly string[]): LaunchResult {
+  const child = spawn(file, args, { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
   started.add(child);
   const exited = new Promise<Exit>((resolveExit) => {
     child.on("exit", (code, signal) => {
@@ -151,14 +160,18 @@ export async function launchServer(
   entry: Entry = "control",
 ): Promise<ServerProcess> {
   const withPort = flags.includes("--port") ? [...flags] : ["--port", "0", ...flags];
-  const run = spawnServer(kind, entry, withPort);
+  return serverFrom(kind, `${kind} ${entry}`, spawnServer(kind, entry, withPort));
+}
+
+/** Waits for a launched program's `listening on` line and wraps it as a ServerProcess. */
+export async function serverFrom(kind: ServerKind, label: string, run: LaunchResult): Promise<ServerProcess> {
   const { child, exited, stdout } = run;
   let line: string;
   try {
     line = await Promise.race([
-      stdout.next((l) => LISTENING.test(l), 30_000, `${kind} ${entry}: listening line`),
+      stdout.next((l) => LISTENING.test(l), 30_000, `${label}: listening line`),
       exited.then((exit) => {
-        throw new Error(`${kind} ${entry} exited (${exit.code ?? exit.signal}) before listening`);
+        throw new Error(`${label} exited (${exit.code ?? exit.signal}) before listening`);
       }),
     ]);
   } catch (error) {
@@ -180,6 +193,7 @@ export async function launchServer(
     host,
     port,
     pid,
+    line,
     exited,
     stats: () =>
       request(async () => {
@@ -199,6 +213,7 @@ export async function launchServer(
     exitedWithin: (ms) =>
       Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]),
     stdoutLines: () => stdout.seen,
+    stdoutEnded: (ms) => stdout.finished(ms),
     stderrText: run.stderrText,
     rssKiB: () => readRssKiB(pid),
   };
@@ -208,6 +223,43 @@ export function readRssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+export interface Finished {
+  /** The exit, or undefined when the program was still running at the timeout (then killed). */
+  exit: Exit | undefined;
+  stdout: readonly string[];
+  stderr: string;
+}
+
+/** Runs a server's entry point to completion (--help, --version, bad flags), bounded. */
+export async function runToExit(
+  kind: ServerKind,
+  flags: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Finished> {
+  const run = spawnServer(kind, "main", flags);
+  const exit = await Promise.race([
+    run.exited,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), timeoutMs).unref()),
+  ]);
+  if (exit === undefined) run.child.kill("SIGKILL");
+  await run.stdout.finished(5000);
+  return { exit, stdout: run.stdout.seen, stderr: run.stderrText() };
+}
+
+/** Reads the server's stats until `condition` holds or the timeout passes; returns the last stats. */
+export async function waitForStats(
+  server: ServerProcess,
+  condition: (stats: ServerStats) => boolean,
+  timeoutMs = 30_000,
+): Promise<ServerStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await server.stats();
+    if (condition(stats) || Date.now() > deadline) return stats;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Kills every server this module started and waits (bounded) for them to exit. */

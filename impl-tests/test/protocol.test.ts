@@ -7,34 +7,42 @@ import type { Socket } from "node:net";
 import { join } from "node:path";
 import type { QuestionTable } from "@bridgekeeper/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchServer, SERVER_KINDS, type ServerProcess, stopAll, tablesDir } from "./harness.js";
+import {
+  launchServer,
+  SERVER_KINDS,
+  type ServerProcess,
+  stopAll,
+  tablesDir,
+  waitForStats,
+} from "./harness.js";
 import { recordMeasurement } from "./measurements.js";
 import {
+  A_COLOR,
+  A_NAME,
+  A_QUEST,
   AnswerVerifier,
   ask,
+  COLOR,
   connect,
   enc,
   KiB,
   loadTable,
   MiB,
+  NAME,
   Prng,
   type PushResult,
   pushUntilStall,
+  QUEST,
   QuestionStream,
   Received,
   reset,
   scriptOf,
   sleep,
+  TOO_LONG,
   UNKNOWN_REPLY,
+  waitUntil,
 } from "./wire.js";
 
-const NAME = "What is your name?";
-const QUEST = "What is your quest?";
-const COLOR = "What is your favorite color?";
-const A_NAME = "My name is Sir Lancelot of Camelot.";
-const A_QUEST = "To seek the Holy Grail.";
-const A_COLOR = "Blue.";
-const TOO_LONG = "Your question is too long.";
 /** Default high-water mark H (256 KiB). */
 const H = 256 * KiB;
 /**
@@ -44,28 +52,6 @@ const H = 256 * KiB;
 const HELD_BOUND = H + 64 * KiB;
 /** Cap on bytes a non-reading client pushes (the issue asks for at least 128 MiB). */
 const PUSH_CAP = 160 * MiB;
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(25);
-  }
-  return true;
-}
-
-async function pollStats(
-  server: ServerProcess,
-  condition: (s: Awaited<ReturnType<ServerProcess["stats"]>>) => boolean,
-  timeoutMs: number,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const stats = await server.stats();
-    if (condition(stats) || Date.now() > deadline) return stats;
-    await sleep(200);
-  }
-}
 
 /**
  * Pushes until the client's writes stall (no 'drain' for 2 s). On a loaded machine a slow server can
@@ -91,7 +77,7 @@ async function pushUntilPaused(
 async function readAllOwed(socket: Socket, verifier: AnswerVerifier, timeoutMs: number): Promise<void> {
   socket.on("data", (chunk: Buffer) => verifier.feed(chunk));
   socket.resume();
-  await waitFor(() => verifier.answers >= verifier.expected || verifier.error !== undefined, timeoutMs);
+  await waitUntil(() => verifier.answers >= verifier.expected || verifier.error !== undefined, timeoutMs);
 }
 
 describe.each(SERVER_KINDS)("%s server", (kind) => {
@@ -334,7 +320,7 @@ describe.each(SERVER_KINDS)("%s server", (kind) => {
       expect(await ask(fresh, freshReceived, "Short?", "x".repeat(30))).toHaveLength(30);
       fresh.destroy();
       sentinel.destroy();
-      const after = await pollStats(large, (s) => s.connectionsOpen === 0, 30_000);
+      const after = await waitForStats(large, (s) => s.connectionsOpen === 0, 30_000);
       expect(after.connectionsOpen).toBe(0);
       expect(after.resets).toBeGreaterThan(before.resets);
       expect(after.connectionsTotal - before.connectionsTotal).toBeGreaterThanOrEqual(total);

@@ -5,8 +5,9 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { join } from "node:path";
-import { loadTableFile, type QuestionTable } from "@bridgekeeper/spec";
+import { loadTableFile, type QuestionTable, type ServerStats } from "@bridgekeeper/spec";
 import { tablesDir } from "./harness.js";
+import { WakeUp } from "./wake-up.js";
 
 export const enc = (text: string): Buffer => Buffer.from(text, "utf8");
 
@@ -14,10 +15,18 @@ export async function loadTable(name: string): Promise<QuestionTable> {
   return loadTableFile(join(tablesDir, `${name}.json`));
 }
 
-/** Connects with Nagle off; the socket gets an 'error' listener that records the error. */
-export function connect(port: number, host = "127.0.0.1", timeoutMs = 10_000): Promise<Socket> {
+/**
+ * Connects with Nagle off; the socket gets an 'error' listener that records the error (a reset is
+ * never an uncaught exception). `allowHalfOpen` keeps the client's side open after the server's FIN.
+ */
+export function connect(
+  port: number,
+  host = "127.0.0.1",
+  timeoutMs = 10_000,
+  allowHalfOpen = false,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ port, host, noDelay: true });
+    const socket = netConnect({ port, host, noDelay: true, allowHalfOpen });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`connect to ${host}:${port}: timed out`));
@@ -40,28 +49,27 @@ export class Received {
   length = 0;
   ended = false;
   closed = false;
-  private waiters: Array<() => void> = [];
+  /** The socket's error (a reset), if one came. */
+  error: Error | undefined;
+  private readonly wakeUp = new WakeUp();
 
   constructor(readonly socket: Socket) {
+    socket.on("error", (error) => {
+      this.error = error;
+    });
     socket.on("data", (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.length += chunk.length;
-      this.notify();
+      this.wakeUp.wake();
     });
     socket.on("end", () => {
       this.ended = true;
-      this.notify();
+      this.wakeUp.wake();
     });
     socket.on("close", () => {
       this.closed = true;
-      this.notify();
+      this.wakeUp.wake();
     });
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
   }
 
   bytes(): Buffer {
@@ -79,13 +87,7 @@ export class Received {
     while (!condition()) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1000));
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await this.wakeUp.sleep(Math.min(left, 1000));
     }
     return true;
   }
@@ -118,6 +120,21 @@ export async function ask(
   return bytes.subarray(before, want).toString("utf8");
 }
 
+/** Asks one question on a fresh connection and returns exactly `expected.length` bytes. */
+export async function askOnce(
+  port: number,
+  question: string,
+  expected: string,
+  host = "127.0.0.1",
+): Promise<string> {
+  const socket = await connect(port, host);
+  try {
+    return await ask(socket, new Received(socket), question, expected);
+  } finally {
+    socket.destroy();
+  }
+}
+
 /** xorshift32: a small seeded generator, so a sequence can be regenerated to verify answers. */
 export class Prng {
   private state: number;
@@ -142,6 +159,15 @@ export interface Script {
   questions: Buffer[];
   answers: Buffer[];
 }
+
+/** Questions of the canonical table (fixtures/tables/canonical.json) and their answers. */
+export const NAME = "What is your name?";
+export const A_NAME = "My name is Sir Lancelot of Camelot.";
+export const QUEST = "What is your quest?";
+export const A_QUEST = "To seek the Holy Grail.";
+export const COLOR = "What is your favorite color?";
+export const A_COLOR = "Blue.";
+export const TOO_LONG = "Your question is too long.";
 
 export const UNKNOWN_QUESTION = enc("What is the airspeed velocity of an unladen swallow?");
 export const UNKNOWN_REPLY = enc("I don't know that.");
@@ -282,22 +308,138 @@ export async function pushUntilStall(
   while (pushed < capBytes) {
     const batch = nextBatch();
     pushed += batch.length;
-    if (!socket.write(batch)) {
-      const drained = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          socket.off("drain", onDrain);
-          resolve(false);
-        }, stallMs);
-        const onDrain = (): void => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        socket.once("drain", onDrain);
-      });
-      if (!drained) return { pushed, stalled: true };
-    }
+    if (!socket.write(batch) && !(await drained(socket, stallMs))) return { pushed, stalled: true };
   }
   return { pushed, stalled: false };
+}
+
+/** Waits for the socket's 'drain' up to `ms`; returns whether it came. */
+export function drained(socket: Socket, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      socket.off("drain", onDrain);
+      resolve(false);
+    }, ms);
+    const onDrain = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    socket.once("drain", onDrain);
+  });
+}
+
+/** Questions sent in one go and the answers they are owed, as one repeating unit. */
+export interface Pattern {
+  readonly questions: Buffer;
+  readonly answers: Buffer;
+}
+
+export function pattern(
+  pairs: ReadonlyArray<readonly [question: string, answer: string]>,
+  separator = "",
+): Pattern {
+  return {
+    questions: Buffer.from(pairs.map(([q]) => q + separator).join(""), "utf8"),
+    answers: Buffer.from(pairs.map(([, a]) => a).join(""), "utf8"),
+  };
+}
+
+export function repeat(p: Pattern, times: number): Buffer {
+  return Buffer.concat(Array.from({ length: times }, () => p.questions));
+}
+
+/** Checks arriving bytes against repetitions of one answer unit, up to `expectedTotal`, storing none. */
+export class StreamChecker {
+  received = 0;
+  firstMismatch: number | undefined;
+  ended = false;
+  private readonly wakeUp = new WakeUp();
+
+  constructor(
+    private readonly expected: Buffer,
+    readonly expectedTotal: number,
+  ) {}
+
+  feed(chunk: Buffer): void {
+    const unit = this.expected;
+    for (let i = 0; i < chunk.length; i++) {
+      const at = this.received + i;
+      if (
+        this.firstMismatch === undefined &&
+        (at >= this.expectedTotal || chunk[i] !== unit[at % unit.length])
+      ) {
+        this.firstMismatch = at;
+      }
+    }
+    this.received += chunk.length;
+    this.wakeUp.wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wakeUp.wake();
+  }
+
+  /** Waits while bytes keep coming (no progress for `stallMs` ends the wait) until `done()`. */
+  async waitFor(done: () => boolean, stallMs = 20_000): Promise<void> {
+    while (!done()) {
+      const before = this.received;
+      const beforeEnded = this.ended;
+      await this.wakeUp.sleep(stallMs);
+      if (!done() && this.received === before && this.ended === beforeEnded) return;
+    }
+  }
+}
+
+/** Starts reading: every byte goes through `checker`; the server's FIN ends it. */
+export function readInto(socket: Socket, checker: StreamChecker): void {
+  socket.on("data", (chunk: Buffer) => checker.feed(chunk));
+  socket.on("end", () => checker.end());
+  socket.resume();
+}
+
+export interface WatchedPush {
+  /** Batches written (each `batch.length` bytes of questions). */
+  batches: number;
+  bytesPushed: number;
+  /** The client's own writes stopped draining: the server stopped reading. */
+  clientStalled: boolean;
+  stats: ServerStats;
+}
+
+/**
+ * Pipelines `batch` again and again on a client that reads nothing, reading the server's stats
+ * every `statsEvery` bytes, until `enough(stats, clientStalled)` or `capBytes`.
+ */
+export async function pushWatchingStats(
+  socket: Socket,
+  batch: Buffer,
+  readStats: () => Promise<ServerStats>,
+  enough: (stats: ServerStats, clientStalled: boolean) => boolean,
+  options: { statsEvery: number; capBytes: number; stallMs?: number },
+): Promise<WatchedPush> {
+  const stallMs = options.stallMs ?? 2000;
+  let batches = 0;
+  let sinceStats = 0;
+  let clientStalled = false;
+  let stats = await readStats();
+  while (batches * batch.length < options.capBytes) {
+    const flushed = socket.write(batch);
+    batches++;
+    sinceStats += batch.length;
+    if (!flushed && !(await drained(socket, stallMs))) clientStalled = true;
+    if (sinceStats >= options.statsEvery || clientStalled) {
+      sinceStats = 0;
+      stats = await readStats();
+      if (enough(stats, clientStalled)) break;
+      if (clientStalled) {
+        // Still stalled and not enough: wait for the drain before writing more.
+        await drained(socket, stallMs * 5);
+        clientStalled = false;
+      }
+    }
+  }
+  return { batches, bytesPushed: batches * batch.length, clientStalled, stats };
 }
 
 /** Sends RST (SO_LINGER 0) and frees the socket. */
@@ -307,6 +449,16 @@ export function reset(socket: Socket): void {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 25 ms for up to `timeoutMs`; returns whether it held. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await sleep(25);
+  }
+  return true;
 }
 
 export const MiB = 1024 * 1024;
