@@ -1,12 +1,7 @@
-/** Typed errors of the benchmark tool: a stable code for programs, one line for people. */
-export class BenchError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+import { BridgekeeperError } from "@bridgekeeper/spec";
+
+/** Typed errors of the benchmark tool: the project's BridgekeeperError (stable code, one line). */
+export class BenchError extends BridgekeeperError {}
 
 /** A bad flag or flag value; the CLI prints it on one line and exits with status 2. */
 export class BenchUsageError extends BenchError {
