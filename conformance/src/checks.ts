@@ -2,7 +2,7 @@
 import { around, escapeBytes, firstDifference } from "./bytes.js";
 import type { CaseContext } from "./case.js";
 import type { WireClient } from "./client.js";
-import type { ExpectedReply } from "./model.js";
+import { type ExpectedReply, expectedReplies } from "./model.js";
 import { Violation } from "./verdicts.js";
 
 /** Which rule a wrong reply breaks, by what the oracle expected there. */
@@ -142,4 +142,24 @@ export async function expectUsable(
     rule,
     situation: `to a table question ${situation}`,
   });
+}
+
+/**
+ * A lock-step conversation: sends each question, then checks its replies before sending the next.
+ * Returns the offset just past the last reply.
+ */
+export async function askInLockStep(
+  ctx: CaseContext,
+  client: WireClient,
+  questions: readonly Buffer[],
+  options: { rule: string; from?: number; situation: string | ((question: Buffer) => string) },
+): Promise<number> {
+  let offset = options.from ?? 0;
+  for (const question of questions) {
+    await client.send(question);
+    const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
+    const situation = typeof options.situation === "string" ? options.situation : options.situation(question);
+    offset = await expectReplies(ctx, client, replies, { from: offset, rule: options.rule, situation });
+  }
+  return offset;
 }

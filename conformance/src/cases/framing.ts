@@ -9,7 +9,7 @@ import {
 } from "../arbitraries.js";
 import { escapeBytes } from "../bytes.js";
 import { type ConformanceCase, property } from "../case.js";
-import { expectReplies } from "../checks.js";
+import { askInLockStep, expectReplies } from "../checks.js";
 import { play, split, withPauses } from "../faults.js";
 import { ConversationModel, expectedReplies } from "../model.js";
 import { Violation } from "../verdicts.js";
@@ -71,16 +71,10 @@ export const framingCases: ConformanceCase[] = [
       ),
     async check(ctx, questions: Buffer[], env) {
       const client = await env.clients.open();
-      let offset = 0;
-      for (const question of questions) {
-        await client.send(question);
-        const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-        offset = await expectReplies(ctx, client, replies, {
-          from: offset,
-          rule: "FRAME-2",
-          situation: `to ${escapeBytes(question, 60)}`,
-        });
-      }
+      await askInLockStep(ctx, client, questions, {
+        rule: "FRAME-2",
+        situation: (question) => `to ${escapeBytes(question, 60)}`,
+      });
     },
   }),
   property({

@@ -2,7 +2,7 @@
 import * as fc from "fast-check";
 import { mixedQuestion, pipelineBatches, questionSequence, unknownQuestion } from "../arbitraries.js";
 import { type ConformanceCase, property } from "../case.js";
-import { expectReplies, expectUsable } from "../checks.js";
+import { askInLockStep, expectReplies, expectUsable } from "../checks.js";
 import { play, split, withPauses } from "../faults.js";
 import { ConversationModel, expectedReplies } from "../model.js";
 
@@ -16,16 +16,7 @@ export const replyCases: ConformanceCase[] = [
     arbitrary: (ctx) => questionSequence(ctx.book, 1, 12),
     async check(ctx, questions: Buffer[], env) {
       const client = await env.clients.open();
-      let offset = 0;
-      for (const question of questions) {
-        await client.send(question);
-        const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-        offset = await expectReplies(ctx, client, replies, {
-          from: offset,
-          rule: "ANSWER-1",
-          situation: "in lock-step",
-        });
-      }
+      await askInLockStep(ctx, client, questions, { rule: "ANSWER-1", situation: "in lock-step" });
     },
   }),
   property({
@@ -76,15 +67,11 @@ export const replyCases: ConformanceCase[] = [
           situation: "to pipelined known and unknown questions",
         });
       } else {
-        for (const question of all) {
-          await client.send(question);
-          const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
-          offset = await expectReplies(ctx, client, replies, {
-            from: offset,
-            rule: "UNKNOWN-2",
-            situation: "in lock-step",
-          });
-        }
+        offset = await askInLockStep(ctx, client, all, {
+          from: offset,
+          rule: "UNKNOWN-2",
+          situation: "in lock-step",
+        });
       }
       await expectUsable(ctx, client, offset, "UNKNOWN-2", "after an unknown question");
     },
