@@ -76,22 +76,15 @@ export function parseTarget(text: string): TargetSpec {
     return { kind: "exec", text: trimmed, command };
   }
   const address = trimmed.startsWith("tcp://") ? trimmed.slice("tcp://".length) : trimmed;
-  const v6 = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(address);
-  if (v6)
+  const match = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(address) ?? /^([A-Za-z0-9.-]+):(\d+)$/.exec(address);
+  if (match) {
     return {
       kind: "address",
       text: trimmed,
-      host: v6[1] as string,
-      port: parsePort(v6[2] as string, trimmed),
+      host: match[1] as string,
+      port: parsePort(match[2] as string, trimmed),
     };
-  const v4 = /^([A-Za-z0-9.-]+):(\d+)$/.exec(address);
-  if (v4)
-    return {
-      kind: "address",
-      text: trimmed,
-      host: v4[1] as string,
-      port: parsePort(v4[2] as string, trimmed),
-    };
+  }
   throw new UsageError(
     `--target ${JSON.stringify(text)} is not node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND`,
   );
