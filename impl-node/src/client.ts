@@ -134,6 +134,10 @@ export class Client implements IdleTracked {
    * unread input would send a reset and could destroy replies the client has not read yet.
    */
   shutdown(): void {
+    // Bytes Node already read from the kernel but has not emitted (the socket is paused) were
+    // received before the request: they are answered too (SHUTDOWN-1), then input stops. read()
+    // hands each buffered chunk to the 'data' listener.
+    while (this.socket.readableLength > 0 && this.socket.read() !== null);
     this.core.receiveEnd();
     if (this.paused) {
       this.paused = false;
