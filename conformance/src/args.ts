@@ -9,6 +9,7 @@ export interface CliArgs {
   maxQuestion?: number;
   idleTimeoutSec?: number;
   maxConnections?: number;
+  shutdownTimeoutSec?: number;
   seed?: number;
   runs?: number;
   only: string[];
@@ -33,6 +34,7 @@ const VALUE_FLAGS = new Set([
   "--max-question",
   "--idle-timeout",
   "--max-connections",
+  "--shutdown-timeout",
   "--seed",
   "--runs",
   "--only",
@@ -139,6 +141,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case "--max-connections":
         args.maxConnections = integer(flag, value, 1);
         break;
+      case "--shutdown-timeout":
+        args.shutdownTimeoutSec = number(flag, value);
+        break;
       case "--seed":
         args.seed = integer(flag, value, -0x80000000);
         break;
@@ -207,6 +212,9 @@ options:
   --max-question BYTES     the target's Q if not 4096 (1024..65536)
   --idle-timeout SECONDS   the target's I if not 60 (10..600)
   --max-connections N      the target's C if not 10000 (>= 128)
+  --shutdown-timeout SECONDS
+                           the target's shutdown deadline D (0..30); undeclared, SHUTDOWN-1 is
+                           judged at the spec's ceiling of 30 s
   --seed N                 run seed (each case derives its own); printed in the report
   --runs N                 runs per property (default: each property's own, small)
   --only LIST              case ids, id prefixes ending in ".", rule ids, sections (comma list)

@@ -11,6 +11,8 @@ export interface TargetLimits {
   readonly maxQuestion: number;
   readonly idleTimeoutSec: number;
   readonly maxConnections: number;
+  /** D, the shutdown deadline, when declared; undeclared, SHUTDOWN-1 is judged at the spec's ceiling. */
+  readonly shutdownTimeoutSec?: number;
 }
 
 /** Everything a case needs about the target and the run. */

@@ -113,6 +113,16 @@ export class WireClient {
     return this.total;
   }
 
+  /** The client's own port: with the server's, it names the connection in /proc/net/tcp. */
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
+  /** Bytes given to push()/send() that Node still holds, not yet handed to the kernel (at most). */
+  get unsentBytes(): number {
+    return this.socket.writableLength;
+  }
+
   /** The connection ended from the server's side (FIN or reset) or is closed. */
   get ended(): boolean {
     return this.eof || this.peerError !== null || this.closed;

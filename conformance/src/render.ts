@@ -48,16 +48,22 @@ export function renderPretty(report: Report, options: { color?: boolean } = {}):
   lines.push(
     `target   ${report.target} (${report.targetKind}${report.launched ? ", launched by the suite" : ""})`,
   );
-  lines.push(`table    ${report.table.name} (${report.table.entries} entries) ${report.table.path}`);
+  const { table, limits, waits } = report;
+  lines.push(
+    table ? `table    ${table.name} (${table.entries} entries) ${table.path}` : "table    not loaded",
+  );
   lines.push(
     `seed     ${report.seed}   runs ${report.runs ?? "defaults"}   strict ${report.strict ? "yes" : "no"}`,
   );
-  lines.push(
-    `limits   Q=${report.limits.maxQuestion} bytes, I=${report.limits.idleTimeoutSec} s, C=${report.limits.maxConnections} (${report.limits.source})`,
-  );
-  lines.push(
-    `waits    RTT ${report.waits.rttMs} ms; progress wait ${report.waits.waitMs} ms; quiet floor ${report.waits.floorMs} ms; pause ${report.waits.pauseMs} ms`,
-  );
+  if (limits)
+    lines.push(
+      `limits   Q=${limits.maxQuestion} bytes, I=${limits.idleTimeoutSec} s, C=${limits.maxConnections} (${limits.source})`,
+    );
+  if (waits)
+    lines.push(
+      `waits    RTT ${waits.rttMs} ms; progress wait ${waits.waitMs} ms; quiet floor ${waits.floorMs} ms; pause ${waits.pauseMs} ms`,
+    );
+  if (report.setupError) lines.push(`SETUP ERROR [${report.setupError.code}]: ${report.setupError.message}`);
   if (report.process) {
     const show = (e: { fds: number; cpuMs: number; rssBytes: number } | null): string =>
       e ? `${e.fds} fds, ${e.cpuMs} ms CPU, ${(e.rssBytes / 1048576).toFixed(1)} MiB RSS` : "not visible";
@@ -189,9 +195,16 @@ export function renderJunit(report: Report): string {
     const time = cases.reduce((t, c) => t + c.durationMs, 0) / 1000;
     return `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time.toFixed(3)}">\n${cases.map((c) => junitCase(c, name)).join("\n")}\n  </testsuite>`;
   });
-  const total = report.cases.length;
+  if (report.setupError) {
+    const { code, message } = report.setupError;
+    suites.push(
+      `  <testsuite name="launcelot setup" tests="1" failures="0" errors="1" skipped="0" time="0.000">\n    <testcase classname="launcelot setup" name="setup" time="0.000">\n      <error type="${xmlEscape(code)}" message="${xmlEscape(message)}">${xmlEscape(message)}</error>\n    </testcase>\n  </testsuite>`,
+    );
+  }
+  const setup = report.setupError ? 1 : 0;
+  const total = report.cases.length + setup;
   const failures = report.cases.filter((c) => c.verdict === "fail" && !c.known).length;
-  const errors = report.cases.filter((c) => c.verdict === "error").length;
+  const errors = report.cases.filter((c) => c.verdict === "error").length + setup;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlEscape(`launcelot-conformance ${report.target}`)}" tests="${total}" failures="${failures}" errors="${errors}" time="${(report.durationMs / 1000).toFixed(3)}">\n${suites.join("\n")}\n</testsuites>\n`;
 }
 

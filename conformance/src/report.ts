@@ -43,22 +43,32 @@ export interface RuleCoverage {
   readonly cases: string[];
 }
 
-export interface Report {
+/** What a run knows before its first case; null where a setup error came first. */
+export interface ReportHeader {
   readonly schema: typeof REPORT_SCHEMA;
   readonly suiteVersion: string;
   readonly specVersion: string;
   readonly target: string;
   readonly targetKind: string;
   readonly launched: boolean;
-  readonly table: { readonly name: string; readonly path: string; readonly entries: number };
+  readonly table: { readonly name: string; readonly path: string; readonly entries: number } | null;
   readonly seed: number;
   /** --runs when given; null means each property's default. */
   readonly runs: number | null;
   readonly strict: boolean;
-  readonly limits: TargetLimits & { readonly source: string };
-  readonly waits: { rttMs: number; waitMs: number; floorMs: number; pauseMs: number; rule: string };
+  readonly limits: (TargetLimits & { readonly source: string }) | null;
+  readonly waits: { rttMs: number; waitMs: number; floorMs: number; pauseMs: number; rule: string } | null;
   readonly margins: Record<string, string>;
   readonly startedAt: string;
+}
+
+/** A setup error that ended the run before or between cases (exit 2): its code and one line. */
+export interface SetupErrorInfo {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Report extends ReportHeader {
   durationMs: number;
   cases: CaseResult[];
   summary: Record<Verdict, number>;
@@ -69,7 +79,41 @@ export interface Report {
   process?: { atStart: ProcessEvidence | null; atEnd: ProcessEvidence | null; restarts: number };
   incomplete: boolean;
   incompleteReason?: string;
+  /** Set when a setup error ended the run (then exitCode is 2). */
+  setupError?: SetupErrorInfo;
   exitCode: 0 | 1 | 2 | 3;
+}
+
+/** How a run ended, for assembling its report. */
+export interface RunEnding {
+  /** Why the run did not reach its end; undefined when it did. */
+  readonly incompleteReason?: string;
+  readonly setupError?: SetupErrorInfo;
+  readonly durationMs: number;
+}
+
+/**
+ * The report of a run from its header, the cases done so far and how it ended: the one place a
+ * report is put together, for a finished run, an interrupted one and one a setup error stopped.
+ */
+export function assembleReport(
+  header: ReportHeader,
+  cases: readonly CaseResult[],
+  coverage: Report["coverage"],
+  ending: RunEnding,
+): Report {
+  const incomplete = ending.incompleteReason !== undefined || ending.setupError !== undefined;
+  return {
+    ...header,
+    durationMs: ending.durationMs,
+    cases: [...cases],
+    summary: summarize(cases),
+    coverage,
+    incomplete,
+    ...(ending.incompleteReason !== undefined ? { incompleteReason: ending.incompleteReason } : {}),
+    ...(ending.setupError ? { setupError: ending.setupError } : {}),
+    exitCode: ending.setupError ? 2 : exitCodeFor(cases, incomplete),
+  };
 }
 
 export function summarize(cases: readonly CaseResult[]): Record<Verdict, number> {

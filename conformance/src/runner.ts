@@ -24,17 +24,18 @@ import {
   writeFailureFile,
 } from "./replay.js";
 import {
+  assembleReport,
   type CaseResult,
-  exitCodeFor,
   REPORT_SCHEMA,
   type Report,
-  summarize,
+  type ReportHeader,
   type Verdict,
 } from "./report.js";
 import { measureRoundTrip, type SanityResult, sanityCheck } from "./sanity.js";
 import { selectCases } from "./selection.js";
 import { describeStatus, type LaunchedTarget, launchTarget, parseTarget, type TargetSpec } from "./target.js";
 import { Inconclusive, NotApplicable, Violation } from "./verdicts.js";
+import { within } from "./wait.js";
 import { WireLog } from "./wirelog.js";
 
 export const SUITE_VERSION: string = (
@@ -51,7 +52,12 @@ export interface ConformanceOptions {
   readonly strict?: boolean;
   /** Progress wait: how long without a byte before "no answer" (default 5000 ms). */
   readonly timeoutMs?: number;
-  readonly limits?: { maxQuestion?: number; idleTimeoutSec?: number; maxConnections?: number };
+  readonly limits?: {
+    maxQuestion?: number;
+    idleTimeoutSec?: number;
+    maxConnections?: number;
+    shutdownTimeoutSec?: number;
+  };
   readonly signal?: AbortSignal;
   /** Rerun exactly one counterexample. */
   readonly replay?: ReplaySpec;
@@ -62,18 +68,27 @@ export interface ConformanceOptions {
   readonly fuzzMs?: number;
   /** Where --fuzz and failing runs write failure files (default: none for runs, ./conformance-failures for fuzz). */
   readonly failuresDir?: string;
+  /**
+   * Called with the report's header as soon as it is known, and again when it changes (the target
+   * launched, the waits measured), so that a caller can write a partial report at any moment.
+   */
+  readonly onHeader?: (header: ReportHeader) => void;
   /** Called after every case (progress output). */
   readonly onCase?: (result: CaseResult) => void;
   /** The command prefix for replay commands in the report. */
   readonly commandPrefix?: string;
   readonly startTimeoutMs?: number;
+  /** The cases to choose from (default: every case of the suite). */
+  readonly cases?: readonly ConformanceCase[];
 }
 
 /** What the suite passes to node and bun targets it launches (declared in the report header). */
-export const LAUNCH_DEFAULTS = { idleTimeoutSec: 10, maxConnections: 256 } as const;
+export const LAUNCH_DEFAULTS = { idleTimeoutSec: 10, maxConnections: 256, shutdownTimeoutSec: 10 } as const;
 
 const PROPERTY_TIME_BUDGET_MS = 90_000;
 const RESTART_ATTEMPTS = 2;
+/** A target restarted because it broke gets this long after SIGTERM before SIGKILL. */
+const RESTART_GRACE_MS = 2000;
 
 function checkRange(name: keyof typeof LIMITS, value: number | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -90,11 +105,18 @@ function resolveLimits(options: ConformanceOptions, spec: TargetSpec): TargetLim
   const maxQuestion = checkRange("maxQuestionBytes", options.limits?.maxQuestion, "--max-question");
   const idle = checkRange("idleTimeoutSeconds", options.limits?.idleTimeoutSec, "--idle-timeout");
   const conns = checkRange("maxConnections", options.limits?.maxConnections, "--max-connections");
+  const shutdown = checkRange(
+    "shutdownTimeoutSeconds",
+    options.limits?.shutdownTimeoutSec,
+    "--shutdown-timeout",
+  );
   const ours = spec.kind === "node" || spec.kind === "bun";
+  const deadline = shutdown ?? (ours ? LAUNCH_DEFAULTS.shutdownTimeoutSec : undefined);
   return {
     maxQuestion: maxQuestion ?? LIMITS.maxQuestionBytes.default,
     idleTimeoutSec: idle ?? (ours ? LAUNCH_DEFAULTS.idleTimeoutSec : LIMITS.idleTimeoutSeconds.default),
     maxConnections: conns ?? (ours ? LAUNCH_DEFAULTS.maxConnections : LIMITS.maxConnections.default),
+    ...(deadline !== undefined ? { shutdownTimeoutSec: deadline } : {}),
     source: ours
       ? "set by the suite on the server's command line"
       : options.limits
@@ -114,6 +136,8 @@ function serverArgsFor(spec: TargetSpec, limits: TargetLimits, tablePath: string
     String(limits.idleTimeoutSec),
     "--max-connections",
     String(limits.maxConnections),
+    "--shutdown-timeout",
+    String(limits.shutdownTimeoutSec ?? LAUNCH_DEFAULTS.shutdownTimeoutSec),
   ];
 }
 
@@ -149,12 +173,16 @@ interface CaseOutcome {
 class Session {
   target!: LaunchedTarget;
   deadTarget = false;
+  /** A case stopped the target on purpose (shutdown); it is started again only if a case needs it. */
+  stoppedOnPurpose = false;
   private readonly controller = new AbortController();
 
   constructor(
     readonly spec: TargetSpec,
     readonly serverArgs: string[],
     readonly startTimeoutMs: number,
+    /** How long a target gets to exit after SIGTERM when the run stops it: D plus a margin. */
+    readonly stopTimeoutMs: number,
     outer: AbortSignal | undefined,
   ) {
     outer?.addEventListener("abort", () => this.controller.abort(), { once: true });
@@ -168,7 +196,27 @@ class Session {
     this.target = await launchTarget(this.spec, {
       serverArgs: this.serverArgs,
       startTimeoutMs: this.startTimeoutMs,
+      stopTimeoutMs: this.stopTimeoutMs,
     });
+  }
+
+  /** After a case stopped the target on purpose: kill what is left of it at once (it had its deadline). */
+  async stopAfterCase(): Promise<void> {
+    await this.target.stop({ graceMs: 0 });
+    this.stoppedOnPurpose = true;
+  }
+
+  /** Starts the target again if a case stopped it; false when it cannot be started. */
+  async ensureRunning(): Promise<boolean> {
+    if (!this.stoppedOnPurpose) return true;
+    this.stoppedOnPurpose = false;
+    try {
+      await this.start();
+      return true;
+    } catch {
+      this.deadTarget = true;
+      return false;
+    }
   }
 
   /** True when a launched target's process has exited. */
@@ -181,7 +229,7 @@ class Session {
   async restart(): Promise<boolean> {
     if (!this.target.launched) return false;
     this.restarts++;
-    await this.target.stop();
+    await this.target.stop({ graceMs: RESTART_GRACE_MS });
     for (let attempt = 0; attempt < RESTART_ATTEMPTS; attempt++) {
       try {
         await this.start();
@@ -232,6 +280,7 @@ function judge(error: unknown, strict: boolean, session: Session): CaseOutcome {
       message:
         died && status ? `${error.message} (and the target died: ${describeStatus(status)})` : error.message,
       ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+      ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
       targetDied: died,
     };
   }
@@ -268,8 +317,7 @@ async function runOnce<T>(
     return await fn({ log, clients });
   } catch (error) {
     // A socket error may come just before the process exit is reported: give it a moment.
-    if (session.target.launched && !session.died())
-      await Promise.race([session.target.exited(), sleep(300, undefined, { ref: false })]);
+    if (session.target.launched && !session.died()) await within(session.target.exited(), 300);
     const transcript = log.render();
     if (error instanceof Violation || error instanceof Inconclusive) error.transcript = transcript;
     else if (session.died()) {
@@ -346,6 +394,7 @@ async function runScenario(
         violatedRule: error.rule,
         message: error.message,
         ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+        ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
       };
     }
     return judge(error, strict, session);
@@ -390,9 +439,42 @@ function replayCommandFor(
     parts.push("--idle-timeout", String(limits.idleTimeoutSec));
   if (options.limits?.maxConnections !== undefined)
     parts.push("--max-connections", String(limits.maxConnections));
+  if (options.limits?.shutdownTimeoutSec !== undefined)
+    parts.push("--shutdown-timeout", String(limits.shutdownTimeoutSec));
   if (options.strict) parts.push("--strict");
   parts.push("--replay", replay);
   return parts.join(" ");
+}
+
+/** The header of a run that has not got far: what the command line says, nothing measured yet. */
+export function setupHeader(
+  target: string,
+  seed: number,
+  strict: boolean,
+  runs: number | undefined,
+): ReportHeader {
+  let kind = "unknown";
+  try {
+    kind = parseTarget(target).kind;
+  } catch {
+    // a bad target is the setup error itself
+  }
+  return {
+    schema: REPORT_SCHEMA,
+    suiteVersion: SUITE_VERSION,
+    specVersion: SPEC_VERSION,
+    target,
+    targetKind: kind,
+    launched: false,
+    table: null,
+    seed,
+    runs: runs ?? null,
+    strict,
+    limits: null,
+    waits: null,
+    margins: MARGINS,
+    startedAt: new Date().toISOString(),
+  };
 }
 
 /** Runs the suite against one target and returns the report (never throws for a target's flaws). */
@@ -407,16 +489,17 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   if (options.timeoutMs !== undefined && (!Number.isFinite(options.timeoutMs) || options.timeoutMs < 100))
     throw new UsageError(`--timeout must be at least 100 ms, got ${options.timeoutMs}`);
   const strict = options.strict ?? false;
+  const suite = options.cases ?? allCases;
   const runSeed = options.seed ?? Math.floor(Math.random() * 0x7fffffff);
 
   let selected: ConformanceCase[];
   if (options.replay) {
     const wanted = options.replay.caseId;
-    const found = allCases.find((c) => c.id === wanted);
+    const found = suite.find((c) => c.id === wanted);
     if (!found) throw new UsageError(`--replay: no case ${JSON.stringify(wanted)} (see --list)`);
     selected = [found];
   } else {
-    selected = selectCases(allCases, options.only ?? [], options.skip ?? []);
+    selected = selectCases(suite, options.only ?? [], options.skip ?? []);
   }
 
   const tablePath = options.table ?? canonicalTablePath;
@@ -430,10 +513,20 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   }
   const book = new AnswerBook(table);
 
+  let header: ReportHeader = {
+    ...setupHeader(options.target, runSeed, strict, options.runs),
+    launched: spec.kind !== "address",
+    table: { name: table.name, path: tablePath, entries: table.entries.length },
+    limits,
+    startedAt: new Date(started).toISOString(),
+  };
+  options.onHeader?.(header);
+  const deadlineSec = limits.shutdownTimeoutSec ?? LIMITS.shutdownTimeoutSeconds.ceiling;
   const session = new Session(
     spec,
     serverArgsFor(spec, limits, tablePath),
     options.startTimeoutMs ?? 20_000,
+    (deadlineSec + 5) * 1000,
     options.signal,
   );
   await session.start();
@@ -459,6 +552,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       floorMs: Math.max(2000, Math.ceil(20 * rtt)),
       pauseMs: Math.min(50, Math.max(5, Math.ceil(2 * rtt))),
     };
+    header = {
+      ...header,
+      launched: session.target.launched,
+      waits: { ...waits, rule: "progress wait = max(--timeout, 50 x RTT); quiet floor = max(2 s, 20 x RTT)" },
+    };
+    options.onHeader?.(header);
 
     const ordered = [...selected.filter((c) => !c.last), ...selected.filter((c) => c.last)];
     const fuzzDeadline = options.fuzzMs !== undefined ? Date.now() + options.fuzzMs : undefined;
@@ -505,6 +604,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     async function runOneCase(c: ConformanceCase, roundSeed: number): Promise<CaseResult> {
       const seed = options.replay ? options.replay.seed : caseSeed(roundSeed, c.id);
       const t0 = performance.now();
+      if (!(await session.ensureRunning()))
+        incompleteReason = `the target could not be started again for ${c.id}`;
       const before = await sanityCheck(session.target.host, session.target.port, book, waits.waitMs);
       if (before.state === "refused" && !(await recover(`before ${c.id}`))) {
         return {
@@ -523,11 +624,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       let outcome = await runCase(c, ctx, session, strict, seed, options.runs, options.replay?.path);
       const targetOutput = outcome.targetDied ? session.target.outputTail() : undefined;
       if (c.stopsTarget) {
-        // The case stopped the target on purpose: start it again, not counted as a restart.
-        if (session.target.launched) {
-          await recover(`after ${c.id}`);
-          session.restarts--;
-        }
+        // The case stopped the target on purpose: whatever is left goes; a later case starts it again.
+        if (session.target.launched) await session.stopAfterCase();
       } else if (outcome.targetDied || session.died()) {
         if (!outcome.targetDied && outcome.verdict !== "fail")
           outcome = judge(new Error("the target died"), strict, session);
@@ -639,26 +737,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     const baseline = options.expectedFailures
       ? applyBaseline(cases, options.expectedFailures, options.expectFile ?? "(expect list)")
       : undefined;
-    const incomplete = incompleteReason !== undefined;
-    return {
-      schema: REPORT_SCHEMA,
-      suiteVersion: SUITE_VERSION,
-      specVersion: SPEC_VERSION,
-      target: options.target,
-      targetKind: spec.kind,
-      launched: session.target.launched,
-      table: { name: table.name, path: tablePath, entries: table.entries.length },
-      seed: runSeed,
-      runs: options.runs ?? null,
-      strict,
-      limits,
-      waits: { ...waits, rule: "progress wait = max(--timeout, 50 x RTT); quiet floor = max(2 s, 20 x RTT)" },
-      margins: MARGINS,
-      startedAt: new Date(started).toISOString(),
+    const report = assembleReport(header, cases, computeCoverage(suite), {
+      ...(incompleteReason !== undefined ? { incompleteReason } : {}),
       durationMs: Date.now() - started,
-      cases,
-      summary: summarize(cases),
-      coverage: computeCoverage(allCases),
+    });
+    return {
+      ...report,
       ...(baseline ? { baseline } : {}),
       ...(fuzzDeadline !== undefined
         ? { fuzz: { durationMs: options.fuzzMs ?? 0, rounds: fuzzRounds, counterexamples } }
@@ -666,9 +750,6 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       ...(session.target.launched
         ? { process: { atStart: processAtStart, atEnd: processAtEnd, restarts: session.restarts } }
         : {}),
-      incomplete,
-      ...(incompleteReason ? { incompleteReason } : {}),
-      exitCode: exitCodeFor(cases, incomplete),
     };
   } finally {
     await session.target.stop();

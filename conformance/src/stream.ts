@@ -91,6 +91,16 @@ export class ReplyVerifier {
     return total;
   }
 
+  /** How many whole questions of this sequence fit in its first `bytes` bytes. */
+  static questionsWithin(book: AnswerBook, seed: number, bytes: number, favourite?: number): number {
+    const sequence = new QuestionSequence(seed, book.questions.length, favourite);
+    let count = 0;
+    for (let at = 0; ; count++) {
+      at += (book.questions[sequence.pick()] as Buffer).length;
+      if (at > bytes) return count;
+    }
+  }
+
   /** Feeds received bytes; records the first mismatch (with context) and stops checking there. */
   feed(chunk: Buffer): void {
     if (this.mismatch) return;

@@ -9,6 +9,7 @@ import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TargetExitedError, TargetNotListeningError, UsageError } from "./errors.js";
 import { bunExecutable, bunServerEntry, nodeServerEntry } from "./paths.js";
+import { within } from "./wait.js";
 
 export type TargetSpec =
   | { readonly kind: "node"; readonly text: string }
@@ -27,6 +28,12 @@ export interface ProcessEvidence {
   readonly processes: number;
 }
 
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
 export interface LaunchedTarget {
   readonly spec: TargetSpec;
   readonly host: string;
@@ -39,12 +46,16 @@ export interface LaunchedTarget {
   /** Evidence from /proc for the process group; null when not launched or gone. */
   processEvidence(): Promise<ProcessEvidence | null>;
   /** The exit status once the process exited, else null. */
-  exitStatus(): { code: number | null; signal: string | null } | null;
+  exitStatus(): ExitStatus | null;
   /** Resolves with the exit status when the process exits (never for address targets). */
-  exited(): Promise<{ code: number | null; signal: string | null }>;
-  /** Sends a signal to the server: node/bun its main process; exec every process of the group but the shell. */
-  signal(name: NodeJS.Signals): void;
-  stop(): Promise<void>;
+  exited(): Promise<ExitStatus>;
+  /** Sends a signal to the server (node/bun: its main process; exec: every process of the group but the shell); resolves once sent. */
+  signal(name: NodeJS.Signals): Promise<void>;
+  /**
+   * Stops the process group: SIGTERM, then SIGKILL once `graceMs` (default: the launch option
+   * stopTimeoutMs) passed without an exit; `graceMs: 0` kills at once.
+   */
+  stop(options?: { readonly graceMs?: number }): Promise<void>;
 }
 
 export interface LaunchOptions {
@@ -232,7 +243,7 @@ function addressTarget(spec: TargetSpec & { kind: "address" }): LaunchedTarget {
     processEvidence: async () => null,
     exitStatus: () => null,
     exited: () => new Promise(() => {}),
-    signal: () => {},
+    signal: async () => {},
     stop: async () => {},
   };
 }
@@ -284,49 +295,35 @@ export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}
   const pid = child.pid;
 
   /** node and bun: the server's own process; exec: every process of the group but the shell. */
-  const signalServer = (name: NodeJS.Signals): void => {
+  const signalServer = async (name: NodeJS.Signals): Promise<void> => {
     if (pid === undefined || status !== null) return;
-    if (spec.kind !== "exec") {
+    const pids = spec.kind === "exec" ? (await groupPids(pid)).filter((p) => p !== pid) : [];
+    for (const p of pids.length > 0 ? pids : [pid]) {
       try {
-        process.kill(pid, name);
+        process.kill(p, name);
       } catch {
         // already gone
       }
-      return;
     }
-    void groupPids(pid).then((pids) => {
-      const others = pids.filter((p) => p !== pid);
-      for (const p of others.length > 0 ? others : [pid]) {
-        try {
-          process.kill(p, name);
-        } catch {
-          // already gone
-        }
-      }
-    });
   };
-  const stop = async (): Promise<void> => {
+  const stop = async (stopOptions: { readonly graceMs?: number } = {}): Promise<void> => {
     if (pid === undefined) return;
-    if (status === null) {
+    const graceMs = stopOptions.graceMs ?? stopTimeoutMs;
+    if (status === null && graceMs > 0) {
       try {
         process.kill(-pid, "SIGTERM");
       } catch {
         // group already gone
       }
+      await within(exitedPromise, graceMs);
     }
-    const timer = new AbortController();
-    const deadline = sleep(stopTimeoutMs, "timeout" as const, { signal: timer.signal }).catch(
-      () => "exited" as const,
-    );
-    const outcome = await Promise.race([exitedPromise.then(() => "exited" as const), deadline]);
-    timer.abort();
     // SIGKILL the group in every case: an exec shell may have exited while its server lives on.
     try {
       process.kill(-pid, "SIGKILL");
     } catch {
       // group already gone
     }
-    if (outcome === "timeout") await Promise.race([exitedPromise, sleep(2000, undefined, { ref: false })]);
+    if (status === null) await within(exitedPromise, 2000);
     child.stdout?.destroy();
     child.stderr?.destroy();
   };
@@ -374,7 +371,7 @@ export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}
   };
 }
 
-export function describeStatus(status: { code: number | null; signal: string | null }): string {
+export function describeStatus(status: ExitStatus): string {
   return status.signal ? `killed by ${status.signal}` : `exit code ${status.code}`;
 }
 

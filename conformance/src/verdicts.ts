@@ -4,6 +4,8 @@
 export class Violation extends Error {
   readonly code = "E_RULE_VIOLATED";
   transcript: string | undefined;
+  /** Figures the case measured before it found the violation (shown with the verdict). */
+  evidence: Record<string, number | string> | undefined;
   constructor(
     readonly rule: string,
     readonly expected: string,

@@ -21,9 +21,13 @@ What it does, rule by rule:
   accepted; closed after --idle-timeout seconds (default 60), checked once a second.
 - CONN-2: past --max-connections (default 10000) a new connection is closed at once.
 - SHUTDOWN-1: SIGTERM/SIGINT stops accepting, sends owed replies, closes, exits 0 within 10 s.
+  `--on-sigterm exit` gives SIGTERM its default action (the process dies at once, as most simple
+  servers do) and `--on-sigterm ignore` ignores it: the two ways a correct server can break only
+  SHUTDOWN-1, for the suite's own tests.
 
 Usage: python3 correct.py --port P [--table FILE] [--idle-timeout S] [--max-connections N]
                           [--max-question BYTES] [--high-water BYTES]
+                          [--on-sigterm graceful|exit|ignore]
 Prints "listening on 127.0.0.1:PORT" once listening. Binds 127.0.0.1 only.
 """
 
@@ -75,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--high-water", type=int, default=256 * 1024)
     parser.add_argument("--idle-timeout", type=float, default=60.0)
     parser.add_argument("--max-connections", type=int, default=10000)
+    parser.add_argument("--on-sigterm", choices=["graceful", "exit", "ignore"], default="graceful")
     return parser.parse_args(argv)
 
 
@@ -277,9 +282,10 @@ class Server:
     def port(self) -> int:
         return self.listener.getsockname()[1]
 
-    def install_signals(self) -> None:
+    def install_signals(self, on_sigterm: str = "graceful") -> None:
         signal.set_wakeup_fd(self.wake_write.fileno(), warn_on_full_buffer=False)
-        signal.signal(signal.SIGTERM, self.on_signal)
+        sigterm = {"graceful": self.on_signal, "exit": signal.SIG_DFL, "ignore": signal.SIG_IGN}[on_sigterm]
+        signal.signal(signal.SIGTERM, sigterm)
         signal.signal(signal.SIGINT, self.on_signal)
 
     def on_signal(self, _signum: int, _frame: object) -> None:
@@ -365,7 +371,7 @@ def main(connection_class: type[Connection] = Connection, argv: list[str] | None
         max_connections=args.max_connections,
     )
     server = Server(load_table(args.table), limits, args.port, connection_class)
-    server.install_signals()
+    server.install_signals(args.on_sigterm)
     print(f"listening on 127.0.0.1:{server.port}", flush=True)
     server.run()
     return 0

@@ -1,0 +1,82 @@
+/**
+ * The kernel's queues of a loopback TCP connection, read from /proc/net/tcp and /proc/net/tcp6:
+ * `rxQueue` is what a socket has received and its process has not read yet, `txQueue` what it has
+ * sent (or still holds to send) and the peer has not acknowledged. With both ends of a connection
+ * on this host, they tell how many of a client's bytes the server process has really read:
+ * the bytes the client's kernel took, minus what still waits on either side (a lower bound, since
+ * bytes in flight may be counted on both sides).
+ */
+import { readFile } from "node:fs/promises";
+
+export interface SocketQueues {
+  readonly txQueue: number;
+  readonly rxQueue: number;
+}
+
+interface TcpRow {
+  /** The socket's state as the kernel prints it: "01" established, "08" close-wait, ... */
+  readonly state: string;
+  readonly localPort: number;
+  readonly remotePort: number;
+  readonly txQueue: number;
+  readonly rxQueue: number;
+}
+
+/** Parses the rows of /proc/net/tcp or /proc/net/tcp6 (addresses are not needed: ports pair up). */
+export function parseProcNetTcp(text: string): TcpRow[] {
+  const rows: TcpRow[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const local = fields[1];
+    const remote = fields[2];
+    const state = fields[3];
+    const queues = fields[4];
+    if (local === undefined || remote === undefined || state === undefined || queues === undefined) continue;
+    const [tx, rx] = queues.split(":");
+    rows.push({
+      state,
+      localPort: Number.parseInt(local.slice(local.lastIndexOf(":") + 1), 16),
+      remotePort: Number.parseInt(remote.slice(remote.lastIndexOf(":") + 1), 16),
+      txQueue: Number.parseInt(tx ?? "0", 16),
+      rxQueue: Number.parseInt(rx ?? "0", 16),
+    });
+  }
+  return rows;
+}
+
+async function rows(): Promise<TcpRow[]> {
+  const texts = await Promise.all(
+    ["/proc/net/tcp", "/proc/net/tcp6"].map((file) => readFile(file, "utf8").catch(() => "")),
+  );
+  return texts.flatMap(parseProcNetTcp);
+}
+
+/** Both ends of the loopback connection from `clientPort` to `serverPort`, or null when not visible here. */
+export async function connectionQueues(
+  clientPort: number,
+  serverPort: number,
+): Promise<{ client: SocketQueues; server: SocketQueues } | null> {
+  // An old connection of the same ports may linger in TIME_WAIT: prefer the established one.
+  const all = (await rows()).sort((a, b) => Number(b.state === "01") - Number(a.state === "01"));
+  const client = all.find((r) => r.localPort === clientPort && r.remotePort === serverPort);
+  const server = all.find((r) => r.localPort === serverPort && r.remotePort === clientPort);
+  if (!client || !server) return null;
+  return {
+    client: { txQueue: client.txQueue, rxQueue: client.rxQueue },
+    server: { txQueue: server.txQueue, rxQueue: server.rxQueue },
+  };
+}
+
+/**
+ * At least how many of `handedToKernel` bytes the server process has read from the connection,
+ * or null when the server's end is not on this host (a remote target, another network namespace).
+ */
+export async function bytesReadByServer(
+  clientPort: number,
+  serverPort: number,
+  handedToKernel: number,
+): Promise<number | null> {
+  const queues = await connectionQueues(clientPort, serverPort);
+  if (!queues) return null;
+  return Math.max(0, handedToKernel - queues.client.txQueue - queues.server.rxQueue);
+}
