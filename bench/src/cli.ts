@@ -4,13 +4,12 @@
  * failed (a target did not start or exited, the load generator failed), 2 bad flags or table.
  */
 import { writeFile } from "node:fs/promises";
+import { shellQuote } from "@bridgekeeper/client-kit";
+import { firstLine, TableError, UsageError } from "@bridgekeeper/spec";
 import { parseBenchFlags, USAGE } from "./flags.js";
 import { renderText } from "./render-result.js";
 import { toJson } from "./report.js";
 import { runBench } from "./run.js";
-import { shellQuote } from "./targets.js";
-
-const USAGE_CODES = new Set(["E_BENCH_USAGE", "E_USAGE", "E_TABLE_INVALID"]);
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: ReturnType<typeof parseBenchFlags>;
@@ -32,10 +31,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(options.json ? json : renderText(result));
     return 0;
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
-    process.stderr.write(`launcelot-bench: ${message}\n`);
-    return typeof code === "string" && USAGE_CODES.has(code) ? 2 : 1;
+    process.stderr.write(`launcelot-bench: ${firstLine(error)}\n`);
+    return error instanceof UsageError || error instanceof TableError ? 2 : 1;
   }
 }
 

@@ -1,5 +1,5 @@
 /** The command line of the benchmark tool: parsing and validation, one-line errors. */
-import { BenchUsageError } from "./errors.js";
+import { type FlagOption, listFlag, parseFlags, stringFlag, UsageError } from "@bridgekeeper/spec";
 
 /** One load: this many connections, each keeping `pipeline` questions outstanding (1 = lock-step). */
 export interface Load {
@@ -67,7 +67,7 @@ options:
   --help                this text`;
 
 function fail(message: string): never {
-  throw new BenchUsageError(message);
+  throw new UsageError(message);
 }
 
 function integer(flag: string, text: string, min: number, max: number): number {
@@ -110,59 +110,32 @@ export function splitTargets(text: string): string[] {
   return list("--target", trimmed);
 }
 
-const FLAGS_WITH_VALUE = new Set([
-  "--target",
-  "--connections",
-  "--pipeline",
-  "--loads",
-  "--duration",
-  "--warmup",
-  "--rounds",
-  "--table",
-  "--idle",
-  "--workers-client",
-  "--server-args",
-  "--start-timeout",
-  "--json-file",
-]);
-const SWITCHES = new Set(["--json", "--no-baselines", "--help", "-h"]);
+const BENCH_FLAGS = {
+  target: { type: "string", multiple: true },
+  connections: { type: "string" },
+  pipeline: { type: "string" },
+  loads: { type: "string" },
+  duration: { type: "string" },
+  warmup: { type: "string" },
+  rounds: { type: "string" },
+  table: { type: "string" },
+  idle: { type: "string" },
+  "workers-client": { type: "string" },
+  "server-args": { type: "string", dashValue: true },
+  "start-timeout": { type: "string" },
+  "json-file": { type: "string" },
+  json: { type: "boolean" },
+  "no-baselines": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies Record<string, FlagOption>;
 
-/** Parses argv (without node and the script). Throws BenchUsageError with a one-line message. */
+/** Parses argv (without node and the script). Throws UsageError with a one-line message. */
 export function parseBenchFlags(argv: readonly string[]): BenchOptions {
-  const values = new Map<string, string[]>();
-  const switches = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    if (SWITCHES.has(flag)) {
-      if (eq > 0) fail(`${flag} takes no value`);
-      switches.add(flag === "-h" ? "--help" : flag);
-      continue;
-    }
-    if (!FLAGS_WITH_VALUE.has(flag)) {
-      fail(
-        arg.startsWith("-")
-          ? `unknown flag ${flag} (see --help)`
-          : `unexpected argument ${JSON.stringify(arg)}`,
-      );
-    }
-    let value: string;
-    if (eq > 0) value = arg.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith("--") && flag !== "--server-args"))
-        fail(`${flag} needs a value`);
-      value = next;
-      i++;
-    }
-    if (flag !== "--target" && values.has(flag)) fail(`${flag} given twice`);
-    values.set(flag, [...(values.get(flag) ?? []), value]);
-  }
-  const one = (flag: string): string | undefined => values.get(flag)?.[0];
-  const help = switches.has("--help");
+  const values = parseFlags(argv, BENCH_FLAGS);
+  const one = (flag: string): string | undefined => stringFlag(values, flag.slice(2));
+  const help = values.help === true;
 
-  const targets = (values.get("--target") ?? []).flatMap(splitTargets);
+  const targets = listFlag(values, "target").flatMap(splitTargets);
   if (targets.length === 0 && !help) fail("--target is required, e.g. --target node,bun");
   const seen = new Set<string>();
   for (const target of targets) {
@@ -204,11 +177,11 @@ export function parseBenchFlags(argv: readonly string[]): BenchOptions {
     rounds: integer("--rounds", one("--rounds") ?? "3", 1, 100),
     tablePath: table ?? null,
     idleConnections: idleText === undefined ? null : integer("--idle", idleText, 1, MAX_CONNECTIONS),
-    json: switches.has("--json"),
+    json: values.json === true,
     jsonFile: one("--json-file") ?? null,
     clientWorkers: integer("--workers-client", one("--workers-client") ?? "1", 1, 64),
     serverArgs: serverArgsText === undefined ? [] : serverArgsText.split(/\s+/).filter((a) => a !== ""),
-    baselines: !switches.has("--no-baselines"),
+    baselines: values["no-baselines"] !== true,
     startTimeoutSeconds: seconds("--start-timeout", one("--start-timeout") ?? "30", 1, 600),
     help,
   };

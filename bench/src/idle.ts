@@ -4,9 +4,10 @@
  * figure is the server process's own memory per connection; the kernel's socket buffers are not in
  * a process's RSS and are left aside.
  */
+
 import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AnswerStream } from "./answer-stream.js";
+import { CyclicOrder, ReplyChecker } from "@bridgekeeper/client-kit";
 import type { ServerSample } from "./load-generator.js";
 import { bytesPerConnection } from "./stats.js";
 
@@ -47,7 +48,7 @@ interface Held {
 function openAndAsk(options: IdleOptions, index: number, timeoutMs: number): Promise<Held> {
   return new Promise((resolve) => {
     const n = options.questions.length;
-    const stream = new AnswerStream(options.answers, index % n);
+    const stream = new ReplyChecker(options.answers, new CyclicOrder(index % n, n));
     const socket = connect({ host: options.host, port: options.port });
     const held: Held = { socket, answered: false, failed: null };
     const finish = (failure: string | null): void => {

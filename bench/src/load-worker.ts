@@ -5,17 +5,18 @@
  * tape, send times live in one Float64Array slot per outstanding question, and an answer costs a
  * byte scan and a histogram increment.
  */
+
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
-import { AnswerStream } from "./answer-stream.js";
+import { CyclicOrder, ReplyChecker } from "@bridgekeeper/client-kit";
 import { encodeLatencies, newLatencyHistogram } from "./latency.js";
 import type { LoadCommand, LoadEvent, LoadWorkerConfig } from "./load-protocol.js";
 import { QuestionTape } from "./question-tape.js";
 
 interface Connection {
   readonly socket: Socket;
-  readonly stream: AnswerStream;
+  readonly stream: ReplyChecker;
   /** Sequence number of this connection's first question (which question of the cycle it asks). */
   readonly base: number;
   /** When question s was written: sendTimes[s % pipeline], in performance.now() milliseconds. */
@@ -98,7 +99,7 @@ function open(index: number): Promise<Connection | string> {
     const base = config.firstConnection + index;
     connection = {
       socket,
-      stream: new AnswerStream(config.answers, base),
+      stream: new ReplyChecker(config.answers, new CyclicOrder(base, config.answers.length)),
       base,
       sendTimes: new Float64Array(depth),
       sent: 0,

@@ -6,7 +6,8 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LaunchedTarget } from "@bridgekeeper/conformance";
-import { loadTableFile, type QuestionTable } from "@bridgekeeper/spec";
+import type { QuestionTable } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { BenchError } from "./errors.js";
 import { type BenchOptions, loadLabel } from "./flags.js";
 import { measureIdle } from "./idle.js";

@@ -4,10 +4,18 @@
  * `node-minimal` / `bun-minimal`, which are exec targets running bench/baselines/ under the same
  * runtime executable. Each runtime target is compared with its own runtime's baseline.
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type LaunchedTarget, launchTarget, parseTarget, type TargetSpec } from "@bridgekeeper/conformance";
-import { BenchUsageError } from "./errors.js";
+
+import { resolve } from "node:path";
+import { shellQuote } from "@bridgekeeper/client-kit";
+import {
+  type LaunchedTarget,
+  launchTarget,
+  parseTarget,
+  runtimeExecutable,
+  type TargetSpec,
+} from "@bridgekeeper/conformance";
+import { UsageError } from "@bridgekeeper/spec";
+import { packageDir } from "@bridgekeeper/spec/package-dir";
 import { TARGET_LABEL } from "./flags.js";
 import type { ServerSample } from "./load-generator.js";
 
@@ -26,30 +34,16 @@ export interface BenchTarget {
   readonly variant: boolean;
 }
 
-/** bench/dist/src/targets.js or bench/src/targets.ts -> bench/ */
-const benchDir = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  import.meta.url.endsWith(".ts") ? ".." : "../..",
-);
-const repoRoot = resolve(benchDir, "..");
+const benchDir = packageDir(import.meta.url);
 export const baselineFiles: Readonly<Record<Runtime, string>> = {
   node: resolve(benchDir, "baselines", "minimal-node.mjs"),
   bun: resolve(benchDir, "baselines", "minimal-bun.mjs"),
 };
-const runtimeExecutables: Readonly<Record<Runtime, string>> = {
-  node: process.execPath,
-  bun: resolve(repoRoot, "node_modules", ".bin", "bun"),
-};
-
-/** Quotes a word for /bin/sh. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
 
 /** The exec: command of a runtime's minimal server ({port} is filled in by the launcher). */
 export function baselineCommand(runtime: Runtime, tablePath: string | null): string {
   const words = [
-    runtimeExecutables[runtime],
+    runtimeExecutable(runtime),
     baselineFiles[runtime],
     "--host",
     "127.0.0.1",
@@ -98,7 +92,7 @@ export function resolveTargets(texts: readonly string[], options: ResolveOptions
     try {
       spec = parseTarget(withArgs ? (withArgs[1] as string) : text);
     } catch (error) {
-      throw new BenchUsageError(error instanceof Error ? error.message : String(error));
+      throw new UsageError(error instanceof Error ? error.message : String(error));
     }
     const runtime = spec.kind === "node" || spec.kind === "bun" ? spec.kind : null;
     const tableArgs = runtime !== null && options.tablePath !== null ? ["--table", options.tablePath] : [];
@@ -120,7 +114,7 @@ export function resolveTargets(texts: readonly string[], options: ResolveOptions
   }
   const labels = new Set<string>();
   for (const target of targets) {
-    if (labels.has(target.label)) throw new BenchUsageError(`two targets are named ${target.label}`);
+    if (labels.has(target.label)) throw new UsageError(`two targets are named ${target.label}`);
     labels.add(target.label);
   }
   return targets;

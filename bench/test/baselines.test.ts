@@ -6,10 +6,10 @@
 
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { CyclicOrder, ReplyChecker } from "@bridgekeeper/client-kit";
 import type { LaunchedTarget } from "@bridgekeeper/conformance";
-import { loadTableFile } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AnswerStream } from "../src/answer-stream.js";
 import { type BenchTarget, launchBenchTarget, type Runtime, resolveTargets } from "../src/targets.js";
 
 const largeTable = new URL("../../fixtures/tables/large-answers.json", import.meta.url).pathname;
@@ -93,7 +93,7 @@ for (const runtime of ["node", "bun"] as const satisfies readonly Runtime[]) {
         [whole.subarray(0, 7777), whole.subarray(7777)],
         expectedBytes,
       );
-      const stream = new AnswerStream(answers, 0);
+      const stream = new ReplyChecker(answers, new CyclicOrder(0, answers.length));
       stream.feed(reply);
       expect(stream.correct).toBe(3000);
       expect(stream.wrong).toBe(0);
@@ -110,7 +110,7 @@ for (const runtime of ["node", "bun"] as const satisfies readonly Runtime[]) {
         readLateMs: 500,
       });
       expect(reply.length).toBe(expectedBytes);
-      const stream = new AnswerStream(answers, 0);
+      const stream = new ReplyChecker(answers, new CyclicOrder(0, answers.length));
       stream.feed(reply);
       expect(stream.correct).toBe(count);
       expect(stream.wrong).toBe(0);

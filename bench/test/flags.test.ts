@@ -1,13 +1,13 @@
+import { UsageError } from "@bridgekeeper/spec";
 import { describe, expect, it } from "vitest";
-import { BenchUsageError } from "../src/errors.js";
 import { DEFAULT_LOADS, loadLabel, parseBenchFlags, splitTargets } from "../src/flags.js";
 
-function usageError(argv: string[]): BenchUsageError {
+function usageError(argv: string[]): UsageError {
   try {
     parseBenchFlags(argv);
   } catch (error) {
-    expect(error).toBeInstanceOf(BenchUsageError);
-    return error as BenchUsageError;
+    expect(error).toBeInstanceOf(UsageError);
+    return error as UsageError;
   }
   throw new Error(`expected ${argv.join(" ")} to be rejected`);
 }
@@ -106,7 +106,7 @@ describe("parseBenchFlags", () => {
     [["--target", "node", "--duration", "--json"], "--duration needs a value"],
   ])("rejects %j with a one-line message", (argv, fragment) => {
     const error = usageError(argv);
-    expect(error.code).toBe("E_BENCH_USAGE");
+    expect(error.code).toBe("E_USAGE");
     expect(error.message).toContain(fragment);
     expect(error.message).not.toContain("\n");
   });

@@ -5,7 +5,8 @@
 
 import { createServer, type Server, type Socket } from "node:net";
 import type { LaunchedTarget } from "@bridgekeeper/conformance";
-import { loadTableFile, type QuestionTable } from "@bridgekeeper/spec";
+import type { QuestionTable } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { measureIdle } from "../src/idle.js";
 import { runLoad, shares } from "../src/load-generator.js";

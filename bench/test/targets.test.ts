@@ -1,7 +1,8 @@
+import { shellQuote } from "@bridgekeeper/client-kit";
+import { UsageError } from "@bridgekeeper/spec";
 import { describe, expect, it } from "vitest";
-import { BenchUsageError } from "../src/errors.js";
 import { splitTargets } from "../src/flags.js";
-import { baselineCommand, baselineOf, resolveTargets, shellQuote } from "../src/targets.js";
+import { baselineCommand, baselineOf, resolveTargets } from "../src/targets.js";
 
 const plain = { baselines: true, serverArgs: [], tablePath: null };
 
@@ -53,11 +54,11 @@ describe("resolveTargets", () => {
     const targets = resolveTargets(["prof=exec:node --cpu-prof s.js --port {port}", "fast=bun"], plain);
     expect(targets.map((t) => t.label)).toEqual(["prof", "fast", "bun-minimal"]);
     expect(targets[1]?.runtime).toBe("bun");
-    expect(() => resolveTargets(["a=node", "a=bun"], plain)).toThrow(BenchUsageError);
+    expect(() => resolveTargets(["a=node", "a=bun"], plain)).toThrow(UsageError);
   });
 
   it("reports a target the launcher cannot parse as a usage error", () => {
-    expect(() => resolveTargets(["nodejs"], plain)).toThrow(BenchUsageError);
+    expect(() => resolveTargets(["nodejs"], plain)).toThrow(UsageError);
   });
 });
 

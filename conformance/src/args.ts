@@ -1,5 +1,12 @@
 /** Command-line parsing for launcelot-conformance. Every mistake is a UsageError (exit 2). */
-import { UsageError } from "./errors.js";
+import {
+  type FlagOption,
+  type FlagValues,
+  listFlag,
+  parseFlags,
+  stringFlag,
+  UsageError,
+} from "@bridgekeeper/spec";
 
 export type ReporterName = "pretty" | "json" | "junit";
 
@@ -28,27 +35,30 @@ export interface CliArgs {
   version: boolean;
 }
 
-const VALUE_FLAGS = new Set([
-  "--target",
-  "--table",
-  "--max-question",
-  "--idle-timeout",
-  "--max-connections",
-  "--shutdown-timeout",
-  "--seed",
-  "--runs",
-  "--only",
-  "--skip",
-  "--reporter",
-  "--out",
-  "--timeout",
-  "--replay",
-  "--expect",
-  "--fuzz",
-  "--failures-dir",
-  "--start-timeout",
-]);
-const BOOLEAN_FLAGS = new Set(["--strict", "--list", "--help", "-h", "--version", "-V"]);
+const CLI_FLAGS = {
+  target: { type: "string" },
+  table: { type: "string" },
+  "max-question": { type: "string" },
+  "idle-timeout": { type: "string" },
+  "max-connections": { type: "string" },
+  "shutdown-timeout": { type: "string" },
+  seed: { type: "string" },
+  runs: { type: "string" },
+  only: { type: "string", multiple: true },
+  skip: { type: "string", multiple: true },
+  reporter: { type: "string" },
+  out: { type: "string" },
+  timeout: { type: "string" },
+  replay: { type: "string" },
+  expect: { type: "string" },
+  fuzz: { type: "string" },
+  "failures-dir": { type: "string" },
+  "start-timeout": { type: "string" },
+  strict: { type: "boolean" },
+  list: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const satisfies Record<string, FlagOption>;
 
 function integer(flag: string, text: string, min: number): number {
   if (!/^-?\d+$/.test(text)) throw new UsageError(`${flag} needs an integer, got ${JSON.stringify(text)}`);
@@ -85,105 +95,46 @@ function list(text: string): string[] {
     .filter((x) => x !== "");
 }
 
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = {
-    only: [],
-    skip: [],
-    strict: false,
-    list: false,
-    reporter: "pretty",
-    help: false,
-    version: false,
+function reporterName(value: string): ReporterName {
+  if (value !== "pretty" && value !== "json" && value !== "junit")
+    throw new UsageError(`--reporter must be pretty, json or junit, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The options whose value is a number, read into the arguments. */
+function numericOptions(values: FlagValues): Partial<CliArgs> {
+  const read = <T>(flag: string, parse: (flagName: string, text: string) => T): T | undefined => {
+    const text = stringFlag(values, flag);
+    return text === undefined ? undefined : parse(`--${flag}`, text);
   };
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i] as string;
-    let flag = raw;
-    let value: string | undefined;
-    const eq = raw.indexOf("=");
-    if (raw.startsWith("--") && eq > 0) {
-      flag = raw.slice(0, eq);
-      value = raw.slice(eq + 1);
-    }
-    if (BOOLEAN_FLAGS.has(flag)) {
-      if (value !== undefined) throw new UsageError(`${flag} takes no value`);
-      if (flag === "--strict") args.strict = true;
-      else if (flag === "--list") args.list = true;
-      else if (flag === "--help" || flag === "-h") args.help = true;
-      else args.version = true;
-      continue;
-    }
-    if (!VALUE_FLAGS.has(flag)) {
-      throw new UsageError(
-        raw.startsWith("-")
-          ? `unknown flag ${flag} (see --help)`
-          : `unexpected argument ${JSON.stringify(raw)} (see --help)`,
-      );
-    }
-    if (value === undefined) {
-      value = argv[i + 1];
-      if (value === undefined || (value.startsWith("--") && value.length > 2))
-        throw new UsageError(`${flag} needs a value`);
-      i++;
-    }
-    switch (flag) {
-      case "--target":
-        args.target = value;
-        break;
-      case "--table":
-        args.table = value;
-        break;
-      case "--max-question":
-        args.maxQuestion = integer(flag, value, 1);
-        break;
-      case "--idle-timeout":
-        args.idleTimeoutSec = number(flag, value);
-        break;
-      case "--max-connections":
-        args.maxConnections = integer(flag, value, 1);
-        break;
-      case "--shutdown-timeout":
-        args.shutdownTimeoutSec = number(flag, value);
-        break;
-      case "--seed":
-        args.seed = integer(flag, value, -0x80000000);
-        break;
-      case "--runs":
-        args.runs = integer(flag, value, 1);
-        break;
-      case "--only":
-        args.only.push(...list(value));
-        break;
-      case "--skip":
-        args.skip.push(...list(value));
-        break;
-      case "--reporter":
-        if (value !== "pretty" && value !== "json" && value !== "junit")
-          throw new UsageError(`--reporter must be pretty, json or junit, got ${JSON.stringify(value)}`);
-        args.reporter = value;
-        break;
-      case "--out":
-        args.out = value;
-        break;
-      case "--timeout":
-        args.timeoutMs = integer(flag, value, 100);
-        break;
-      case "--replay":
-        args.replay = value;
-        break;
-      case "--expect":
-        args.expect = value;
-        break;
-      case "--fuzz":
-        args.fuzzMs = parseDuration(flag, value);
-        break;
-      case "--failures-dir":
-        args.failuresDir = value;
-        break;
-      case "--start-timeout":
-        args.startTimeoutMs = integer(flag, value, 100);
-        break;
-    }
+  const entries: Partial<Record<keyof CliArgs, number | undefined>> = {
+    maxQuestion: read("max-question", (f, t) => integer(f, t, 1)),
+    idleTimeoutSec: read("idle-timeout", number),
+    maxConnections: read("max-connections", (f, t) => integer(f, t, 1)),
+    shutdownTimeoutSec: read("shutdown-timeout", number),
+    seed: read("seed", (f, t) => integer(f, t, -0x80000000)),
+    runs: read("runs", (f, t) => integer(f, t, 1)),
+    timeoutMs: read("timeout", (f, t) => integer(f, t, 100)),
+    fuzzMs: read("fuzz", parseDuration),
+    startTimeoutMs: read("start-timeout", (f, t) => integer(f, t, 100)),
+  };
+  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
+}
+
+/** The options whose value is a word or a file, as given. */
+function textOptions(values: FlagValues): Partial<CliArgs> {
+  const names = { target: "target", table: "table", out: "out", replay: "replay", expect: "expect" } as const;
+  const out: Partial<Record<string, string>> = {};
+  for (const [key, flag] of Object.entries(names)) {
+    const value = stringFlag(values, flag);
+    if (value !== undefined) out[key] = value;
   }
+  const failuresDir = stringFlag(values, "failures-dir");
+  if (failuresDir !== undefined) out.failuresDir = failuresDir;
+  return out;
+}
+
+function checkCombinations(args: CliArgs): void {
   if (!args.help && !args.version && !args.list && args.replay === undefined && args.target === undefined)
     throw new UsageError(
       "--target is required: node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND (see --help)",
@@ -192,6 +143,23 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     throw new UsageError("--replay and --fuzz cannot be combined");
   if (args.replay !== undefined && (args.only.length > 0 || args.skip.length > 0))
     throw new UsageError("--replay runs one case; do not combine it with --only or --skip");
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const values = parseFlags(argv, CLI_FLAGS);
+  const reporter = stringFlag(values, "reporter");
+  const args: CliArgs = {
+    only: listFlag(values, "only").flatMap(list),
+    skip: listFlag(values, "skip").flatMap(list),
+    strict: values.strict === true,
+    list: values.list === true,
+    reporter: reporter === undefined ? "pretty" : reporterName(reporter),
+    help: values.help === true,
+    version: values.version === true,
+    ...textOptions(values),
+    ...numericOptions(values),
+  };
+  checkCombinations(args);
   return args;
 }
 

@@ -4,6 +4,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { drained } from "@bridgekeeper/client-kit";
 import type { WireLog } from "./wirelog.js";
 
 export type WaitOutcome = "done" | "closed" | "timeout";
@@ -220,20 +221,7 @@ export class WireClient {
 
   /** Waits until the socket is writable again after a false push(); false when `ms` passed. */
   waitForDrain(ms: number): Promise<boolean> {
-    if (!this.socket.writableNeedDrain) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (value: boolean): void => {
-        clearTimeout(timer);
-        this.socket.off("drain", onDrain);
-        this.socket.off("close", onClose);
-        resolve(value);
-      };
-      const onDrain = (): void => done(true);
-      const onClose = (): void => done(false);
-      const timer = setTimeout(() => done(false), ms);
-      this.socket.on("drain", onDrain);
-      this.socket.on("close", onClose);
-    });
+    return drained(this.socket, ms);
   }
 }
 

@@ -8,12 +8,11 @@
  * ended, an internal error), the report of the cases done so far, marked incomplete with the reason.
  */
 import { writeFileSync } from "node:fs";
-import { BridgekeeperError } from "@bridgekeeper/spec";
+import { BridgekeeperError, UsageError } from "@bridgekeeper/spec";
 import { type CliArgs, HELP, parseArgs } from "./args.js";
 import type { ConformanceCase } from "./case.js";
 import { allCases } from "./cases/index.js";
 import { computeCoverage } from "./coverage.js";
-import { UsageError } from "./errors.js";
 import { readExpectFile } from "./expect.js";
 import { renderJson, renderJunit, renderList, renderPretty } from "./render.js";
 import { readReplayArgument } from "./replay.js";

@@ -1,5 +1,5 @@
 /** Coverage computed from the case-to-rule map: for each rule, the cases that check it. */
-import { rules } from "@bridgekeeper/spec";
+import { rules } from "@bridgekeeper/spec/rules";
 import type { ConformanceCase } from "./case.js";
 import type { RuleCoverage } from "./report.js";
 

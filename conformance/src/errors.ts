@@ -6,13 +6,6 @@ import { BridgekeeperError } from "@bridgekeeper/spec";
  */
 export class ConformanceError extends BridgekeeperError {}
 
-/** A bad flag or flag value on the command line or in the library options. */
-export class UsageError extends ConformanceError {
-  constructor(message: string) {
-    super("E_USAGE", message);
-  }
-}
-
 /** A launched target that never started listening within its start timeout. */
 export class TargetNotListeningError extends ConformanceError {
   readonly outputTail: string;
@@ -49,12 +42,5 @@ export class ReplayError extends ConformanceError {
 export class ExpectFileError extends ConformanceError {
   constructor(message: string) {
     super("E_EXPECT_INVALID", message);
-  }
-}
-
-/** A question table the suite cannot use. */
-export class SuiteTableError extends ConformanceError {
-  constructor(message: string) {
-    super("E_TABLE_INVALID", message);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Faults as named, composable pieces (in the spirit of toxiproxy's toxics): a client script is a
- * list of steps, built from a byte stream by `split`, `pause`, `halfClose`, `reset`. Scripts come from
+ * list of steps, built from a byte stream cut by `splitAt` (client-kit), `pause`, `halfClose`, `reset`. Scripts come from
  * seeded arbitraries, so a failure's fault schedule is part of its replay.
  */
 import type { WireClient } from "./client.js";
@@ -10,19 +10,6 @@ export type Step =
   | { readonly op: "pause"; readonly ms: number }
   | { readonly op: "half-close" }
   | { readonly op: "reset" };
-
-/** Cuts `bytes` at the given offsets (sorted, deduplicated) into one write per piece. */
-export function split(bytes: Buffer, points: readonly number[]): Buffer[] {
-  const cuts = [...new Set(points.filter((p) => p > 0 && p < bytes.length))].sort((a, b) => a - b);
-  const pieces: Buffer[] = [];
-  let at = 0;
-  for (const cut of cuts) {
-    pieces.push(bytes.subarray(at, cut));
-    at = cut;
-  }
-  pieces.push(bytes.subarray(at));
-  return pieces.filter((p) => p.length > 0);
-}
 
 /** One write per piece, a pause between pieces. */
 export function withPauses(pieces: readonly Buffer[], ms: number): Step[] {

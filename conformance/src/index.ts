@@ -1,4 +1,6 @@
 /** The library API of the conformance suite. */
+
+export { BridgekeeperError, TableError, UsageError } from "@bridgekeeper/spec";
 export { type CliArgs, HELP, parseArgs, parseDuration } from "./args.js";
 export type { CaseContext, ConformanceCase, TargetLimits } from "./case.js";
 export { allCases } from "./cases/index.js";
@@ -16,6 +18,7 @@ export {
 } from "./replay.js";
 export type { CaseResult, Report, Verdict } from "./report.js";
 export { type ConformanceOptions, LAUNCH_DEFAULTS, runConformance, SUITE_VERSION } from "./runner.js";
+export { type OurServer, ourServerCommand, runtimeExecutable } from "./servers.js";
 export {
   freePort,
   type LaunchedTarget,

@@ -3,19 +3,21 @@
  * between two sanity checks. A case that kills the target fails (ROBUST-1 unless it already broke a
  * more specific rule); the target is restarted and the run goes on. Failures are replayed once.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+
 import { setTimeout as sleep } from "node:timers/promises";
-import { canonicalTablePath, LIMITS, loadTableFile, rules, SPEC_VERSION } from "@bridgekeeper/spec";
+import { shellQuote } from "@bridgekeeper/client-kit";
+import { LIMITS, SPEC_VERSION, UsageError } from "@bridgekeeper/spec";
+import { packageVersion } from "@bridgekeeper/spec/package-dir";
+import { rules } from "@bridgekeeper/spec/rules";
+import { canonicalTablePath, loadTableFile } from "@bridgekeeper/spec/table-file";
 import * as fc from "fast-check";
 import type { CaseContext, ConformanceCase, PropertyCase, ScenarioCase, TargetLimits } from "./case.js";
 import { allCases } from "./cases/index.js";
 import { ClientPool } from "./client.js";
 import { computeCoverage } from "./coverage.js";
-import { ConformanceError, SuiteTableError, TargetUnreachableError, UsageError } from "./errors.js";
+import { TargetUnreachableError } from "./errors.js";
 import { applyBaseline } from "./expect.js";
 import { AnswerBook } from "./model.js";
-import { repoRoot } from "./paths.js";
 import {
   FAILURE_FILE_FORMAT,
   type FailureFile,
@@ -38,9 +40,7 @@ import { Inconclusive, NotApplicable, Violation } from "./verdicts.js";
 import { within } from "./wait.js";
 import { WireLog } from "./wirelog.js";
 
-export const SUITE_VERSION: string = (
-  JSON.parse(readFileSync(join(repoRoot, "conformance", "package.json"), "utf8")) as { version: string }
-).version;
+export const SUITE_VERSION: string = packageVersion(import.meta.url);
 
 export interface ConformanceOptions {
   readonly target: string;
@@ -421,10 +421,6 @@ function runCase(
   return runScenario(c, ctx, session, strict, seed);
 }
 
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:@=,+-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
-}
-
 function replayCommandFor(
   options: ConformanceOptions,
   tablePath: string,
@@ -502,15 +498,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     selected = selectCases(suite, options.only ?? [], options.skip ?? []);
   }
 
-  const tablePath = options.table ?? canonicalTablePath;
-  let table: Awaited<ReturnType<typeof loadTableFile>>;
-  try {
-    table = await loadTableFile(tablePath);
-  } catch (error) {
-    if (error instanceof ConformanceError || (error as { code?: string }).code === "E_TABLE_INVALID")
-      throw new SuiteTableError(describeError(error));
-    throw error;
-  }
+  const tablePath = options.table ?? canonicalTablePath();
+  const table = await loadTableFile(tablePath);
   const book = new AnswerBook(table);
 
   let header: ReportHeader = {

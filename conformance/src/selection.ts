@@ -1,7 +1,7 @@
 /** --only and --skip: case ids (or id prefixes ending in '.'), rule ids, section numbers. */
-import { rules } from "@bridgekeeper/spec";
+import { UsageError } from "@bridgekeeper/spec";
+import { rules } from "@bridgekeeper/spec/rules";
 import type { ConformanceCase } from "./case.js";
-import { UsageError } from "./errors.js";
 
 function matches(c: ConformanceCase, pattern: string): boolean {
   if (c.id === pattern) return true;

@@ -3,12 +3,14 @@
  * the benchmark tool. A launched target prints `listening on HOST:PORT` or accepts connections on
  * its port; it is stopped with SIGTERM to its group, then SIGKILL after a deadline.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TargetExitedError, TargetNotListeningError, UsageError } from "./errors.js";
-import { bunExecutable, bunServerEntry, nodeServerEntry } from "./paths.js";
+import { UsageError } from "@bridgekeeper/spec";
+import { TargetExitedError, TargetNotListeningError } from "./errors.js";
+import { ourServerCommand } from "./servers.js";
 import { within } from "./wait.js";
 
 export type TargetSpec =
@@ -212,22 +214,15 @@ function commandFor(
   spec: TargetSpec,
   port: number,
   serverArgs: readonly string[],
-): { file: string; args: string[]; shell: boolean } {
+): { file: string; args: string[] } {
   switch (spec.kind) {
     case "node":
-      return {
-        file: process.execPath,
-        args: [nodeServerEntry, "--port", String(port), ...serverArgs],
-        shell: false,
-      };
-    case "bun":
-      return {
-        file: bunExecutable,
-        args: [bunServerEntry, "--port", String(port), ...serverArgs],
-        shell: false,
-      };
+    case "bun": {
+      const { file, args } = ourServerCommand(spec.kind);
+      return { file, args: [...args, "--port", String(port), ...serverArgs] };
+    }
     case "exec":
-      return { file: "/bin/sh", args: ["-c", spec.command.replaceAll("{port}", String(port))], shell: true };
+      return { file: "/bin/sh", args: ["-c", spec.command.replaceAll("{port}", String(port))] };
     case "address":
       throw new Error("an address target is not launched");
   }

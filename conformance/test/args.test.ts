@@ -1,6 +1,6 @@
+import { UsageError } from "@bridgekeeper/spec";
 import { describe, expect, it } from "vitest";
 import { parseArgs, parseDuration } from "../src/args.js";
-import { UsageError } from "../src/errors.js";
 
 function usage(argv: string[]): string {
   try {

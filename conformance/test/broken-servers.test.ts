@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { shellQuote } from "@bridgekeeper/client-kit";
 import { describe, type ExpectStatic, expect, it } from "vitest";
 import { type CaseResult, runConformance } from "../src/index.js";
 
@@ -46,11 +47,6 @@ const manifest = JSON.parse(readFileSync(new URL("./servers/manifest.json", impo
 };
 const broken = manifest.servers.filter((s) => s.rules.length > 0);
 const correct = manifest.servers.filter((s) => s.rules.length === 0);
-
-/** The root as one shell word, for commands run through /bin/sh. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
-}
 
 function withRoot(text: string, quote: boolean): string {
   return text.replaceAll("{root}", quote ? shellQuote(root) : root);

@@ -4,8 +4,10 @@ import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { conformanceCli } from "../src/paths.js";
+
+const conformanceCli = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
 
 const correctServer = resolve(import.meta.dirname, "servers", "python", "correct.py");
 

@@ -1,7 +1,7 @@
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fragmentedQuestions, garbageBytes, splitPoints, utf8InteriorPoints } from "../src/arbitraries.js";
-import { split } from "../src/faults.js";
 import {
   AnswerBook,
   ConversationModel,
@@ -75,7 +75,7 @@ describe("the oracle", () => {
         ([stream, points]) => {
           const whole = expectedReplies(book, 1024, stream);
           const model = new ConversationModel(book, 1024);
-          const pieces = split(stream, points).flatMap((piece) => model.feed(piece));
+          const pieces = splitAt(stream, points).flatMap((piece) => model.feed(piece));
           expect(Buffer.concat(pieces.map((r) => r.reply))).toEqual(
             Buffer.concat(whole.replies.map((r) => r.reply)),
           );
@@ -94,7 +94,7 @@ describe("the streaming reply verifier", () => {
     const owed = Buffer.concat(expectedReplies(book, 4096, stream).replies.map((r) => r.reply));
     expect(ReplyVerifier.totalFor(book, 42, chunker.questions)).toBe(owed.length);
     const good = new ReplyVerifier(book, 42);
-    for (const piece of split(owed, [1, 7, 100, 2000])) good.feed(piece);
+    for (const piece of splitAt(owed, [1, 7, 100, 2000])) good.feed(piece);
     expect(good.mismatch).toBeNull();
     expect(good.verified).toBe(owed.length);
     const broken = Buffer.from(owed);

@@ -1,9 +1,10 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { UsageError } from "@bridgekeeper/spec";
 import { describe, expect, it } from "vitest";
 import { allCases } from "../src/cases/index.js";
-import { ExpectFileError, ReplayError, UsageError } from "../src/errors.js";
+import { ExpectFileError, ReplayError } from "../src/errors.js";
 import { applyBaseline, parseExpectText, renderExpectFile } from "../src/expect.js";
 import {
   FAILURE_FILE_FORMAT,

@@ -7,8 +7,11 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { conformanceCli } from "../src/paths.js";
+
+const conformanceCli = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
+
 import type { Report } from "../src/report.js";
 
 const servers = resolve(import.meta.dirname, "servers", "python");

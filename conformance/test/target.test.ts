@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
+import { UsageError } from "@bridgekeeper/spec";
 import { afterEach, describe, expect, it } from "vitest";
-import { TargetExitedError, TargetNotListeningError, UsageError } from "../src/errors.js";
+import { TargetExitedError, TargetNotListeningError } from "../src/errors.js";
 import { type LaunchedTarget, launchTarget, parseTarget } from "../src/target.js";
 
 const correctServer = resolve(import.meta.dirname, "servers", "python", "correct.py");

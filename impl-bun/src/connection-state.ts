@@ -24,8 +24,6 @@ export class ConnectionState {
   paused = false;
   /** Sweeps of the idle timer since the last byte in or out (reset on progress, not on attempts). */
   idleTicks = 0;
-  /** The client's FIN has arrived: nothing more can come, so closing cannot reset the connection. */
-  clientEnded = false;
   /** Our write side is shut down (FIN sent) with input still open; waiting for the client's FIN. */
   halfClosed = false;
   /** We asked for the socket to close; it is gone once `closed` is set by the close callback. */

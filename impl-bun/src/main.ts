@@ -6,12 +6,12 @@
 import {
   BridgekeeperError,
   formatAddress,
-  loadTableFile,
   parseServerArgs,
   type RunningServer,
   type ServerCommand,
   serverUsage,
 } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { startServer } from "./server.js";
 import { exitCodeFor, handleShutdownSignals, type ShutdownSignal } from "./signals.js";
 import { PROGRAM, versionLine } from "./version.js";

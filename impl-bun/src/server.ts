@@ -13,7 +13,6 @@ import {
   DEFAULT_PORT,
   formatAddress,
   LauncelotConnection,
-  loadTableFile,
   newCounters,
   newServerStats,
   type ProtocolCounters,
@@ -24,6 +23,7 @@ import {
   type ServerOptions,
   type ServerStats,
 } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import type { SocketHandler, TCPSocketListener, TCPSocketListenOptions } from "bun";
 import {
   ConnectionState,
@@ -157,7 +157,6 @@ class BunLauncelotServer implements OutputContext {
   private onEnd(socket: LauncelotSocket): void {
     const state = socket.data;
     if (state.closing) return;
-    state.clientEnded = true;
     state.conn.receiveEnd();
     if (pump(socket, state, this)) this.finish(socket, state);
   }
@@ -188,7 +187,7 @@ class BunLauncelotServer implements OutputContext {
    * wait after a few quiet seconds (LINGER_TICKS), the shutdown deadline at the latest.
    */
   private finish(socket: LauncelotSocket, state: ConnectionState): void {
-    if (state.clientEnded) {
+    if (state.conn.clientEnded) {
       this.closeNow(socket, state);
     } else if (!state.halfClosed) {
       state.halfClosed = true;
@@ -211,7 +210,7 @@ class BunLauncelotServer implements OutputContext {
     for (const socket of this.connections) {
       const state = socket.data;
       if (state.closing) continue;
-      state.conn.receiveEnd(); // answer what was received, take nothing more
+      state.conn.stopInput(); // answer what was received, take nothing more
       if (pump(socket, state, this)) this.finish(socket, state);
     }
     if (this.connections.size === 0) {

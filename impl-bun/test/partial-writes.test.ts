@@ -53,7 +53,7 @@ function report(label: string, values: Record<string, number>): void {
 
 /** Starts reading a stalled client: every byte checked against `units` repetitions of the answers. */
 function readBack(socket: Socket, owed: Pattern, units: number): StreamChecker {
-  const checker = new StreamChecker(owed.answers, units * owed.answers.length);
+  const checker = new StreamChecker(owed, units);
   readInto(socket, checker);
   return checker;
 }

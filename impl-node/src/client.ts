@@ -103,7 +103,7 @@ export class Client implements IdleTracked {
       const held = socket.writableLength;
       if (held >= limit) {
         this.observeHeld(held);
-        if (!this.paused && !core.inputEnded) {
+        if (!this.paused && core.state === "reading") {
           this.paused = true;
           socket.pause();
           stats.backpressurePauses++;
@@ -138,7 +138,7 @@ export class Client implements IdleTracked {
     // received before the request: they are answered too (SHUTDOWN-1), then input stops. read()
     // hands each buffered chunk to the 'data' listener.
     while (this.socket.readableLength > 0 && this.socket.read() !== null);
-    this.core.receiveEnd();
+    this.core.stopInput();
     if (this.paused) {
       this.paused = false;
       this.socket.resume();

@@ -8,13 +8,13 @@ import cluster from "node:cluster";
 import {
   BridgekeeperError,
   formatAddress,
-  loadTableFile,
   parseServerArgs,
   type QuestionTable,
   type ServerCommand,
   SPEC_VERSION,
   serverUsage,
 } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { runPrimary } from "./cluster.js";
 import { startServer } from "./server.js";
 import { forcedExitCode, installSignalHandlers } from "./signals.js";

@@ -7,7 +7,6 @@
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import {
   DEFAULT_PORT,
-  loadTableFile,
   newCounters,
   newServerStats,
   QuestionTable,
@@ -16,6 +15,7 @@ import {
   type ServerOptions,
   type ServerStats,
 } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { Client, type ServerContext } from "./client.js";
 import { IdleSweeper } from "./idle.js";
 

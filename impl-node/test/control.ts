@@ -5,7 +5,8 @@
  * stdin EOF exits at once. Run compiled: node impl-node/dist/test/control.js [flags].
  */
 import { createInterface } from "node:readline";
-import { formatAddress, loadTableFile, parseServerArgs } from "@bridgekeeper/spec";
+import { formatAddress, parseServerArgs } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { startServer } from "../src/server.js";
 
 function fail(message: string): never {

@@ -8,9 +8,17 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { fixturesDir, SPEC_VERSION } from "@bridgekeeper/spec";
+import { SPEC_VERSION } from "@bridgekeeper/spec";
 import { afterAll, describe, expect, it } from "vitest";
-import { launchServer, repoRoot, runToExit, SERVER_KINDS, type ServerKind, stopAll } from "./harness.js";
+import {
+  fixturesDir,
+  launchServer,
+  repoRoot,
+  runToExit,
+  SERVER_KINDS,
+  type ServerKind,
+  stopAll,
+} from "./harness.js";
 import {
   A_COLOR,
   A_NAME,
@@ -89,7 +97,7 @@ describe.each(SERVER_KINDS)("launcelot-%s entry point", (kind) => {
   });
 
   it.each([
-    [["--bogus"], /unknown option --bogus/],
+    [["--bogus"], /unknown flag --bogus \(see --help\)/],
     [["--port"], /--port needs a value/],
     [["--host"], /--host needs a value/],
     [["--port", "70000"], /--port must be from 0 to 65535/],

@@ -8,11 +8,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fixturesDir, type ServerStats } from "@bridgekeeper/spec";
+import type { ServerStats } from "@bridgekeeper/spec";
+import { packageDir } from "@bridgekeeper/spec/package-dir";
 import { WakeUp } from "./wake-up.js";
 
-/** The repository root: the folder holding fixtures/ (found upward, from source or compiled). */
-export const repoRoot = dirname(fixturesDir);
+/** The repository root: the folder above this test package. */
+export const repoRoot = dirname(packageDir(import.meta.url));
+export const fixturesDir = join(repoRoot, "fixtures");
 export const tablesDir = join(fixturesDir, "tables");
 export const bunPath = join(repoRoot, "node_modules", ".bin", "bun");
 

@@ -1,10 +1,11 @@
 /**
- * Behaviour tests for both servers (issue 3's list), over real loopback TCP against the server as a
+ * Behaviour tests for both servers, over real loopback TCP against the server as a
  * child process: framing, pipelining, unknown and over-long questions, bounded buffering under a
  * client that does not read (with fairness, amplification and half-close), and abrupt resets.
  */
 import type { Socket } from "node:net";
 import { join } from "node:path";
+import { Prng } from "@bridgekeeper/client-kit";
 import type { QuestionTable } from "@bridgekeeper/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -29,7 +30,6 @@ import {
   loadTable,
   MiB,
   NAME,
-  Prng,
   type PushResult,
   pushUntilStall,
   QUEST,
@@ -66,10 +66,10 @@ async function pushUntilPaused(
 ): Promise<PushResult> {
   let pushed = 0;
   for (;;) {
-    const push = await pushUntilStall(socket, nextBatch, PUSH_CAP - pushed);
+    const push = await pushUntilStall(socket, nextBatch, PUSH_CAP - pushed, 2000);
     pushed += push.pushed;
-    if (!push.stalled) return { pushed, stalled: false };
-    if ((await server.stats()).backpressurePauses > pausesBefore) return { pushed, stalled: true };
+    if (!push.stalled) return { ...push, pushed };
+    if ((await server.stats()).backpressurePauses > pausesBefore) return { ...push, pushed };
   }
 }
 

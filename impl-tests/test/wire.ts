@@ -5,7 +5,16 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { join } from "node:path";
-import { loadTableFile, type QuestionTable, type ServerStats } from "@bridgekeeper/spec";
+import {
+  CyclicOrder,
+  drained,
+  QuestionChunker,
+  type QuestionSet,
+  ReplyChecker,
+  SeededOrder,
+} from "@bridgekeeper/client-kit";
+import type { QuestionTable, ServerStats } from "@bridgekeeper/spec";
+import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { tablesDir } from "./harness.js";
 import { WakeUp } from "./wake-up.js";
 
@@ -135,25 +144,6 @@ export async function askOnce(
   }
 }
 
-/** xorshift32: a small seeded generator, so a sequence can be regenerated to verify answers. */
-export class Prng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
-
 /** The table's questions and answers as bytes, plus the reply to an unknown question. */
 export interface Script {
   questions: Buffer[];
@@ -183,164 +173,91 @@ export function scriptOf(table: QuestionTable, withUnknown = true): Script {
   return { questions, answers };
 }
 
-/** Seeded batches of pipelined questions; the same seed regenerates the answer order. */
+/** A script as the client toolkit takes it: question i gets reply i. */
+function questionSet(script: Script): QuestionSet {
+  return { questions: script.questions, replies: script.answers };
+}
+
+/** Seeded batches of pipelined questions (client-kit's chunker); the same seed regenerates the answer order. */
 export class QuestionStream {
-  private readonly prng: Prng;
-  count = 0;
+  private readonly chunker: QuestionChunker;
   constructor(
-    private readonly script: Script,
+    script: Script,
     seed: number,
     /** Put CR LF (bytes the framing skips) before about one question in four. */
-    private readonly separators = true,
+    separators = true,
     /** Bytes of CR LF put before every question (0: none). */
-    private readonly padding = 0,
+    padding = 0,
   ) {
-    this.prng = new Prng(seed);
-    this.pad = Buffer.alloc(padding, "\r\n");
+    const order = new SeededOrder(seed, script.questions.length);
+    this.chunker = new QuestionChunker(questionSet(script), order, {
+      padding,
+      ...(separators ? { crlfOneIn: 4, seed } : {}),
+    });
   }
-
-  private readonly pad: Buffer;
 
   /** About `bytes` bytes of whole questions. */
   batch(bytes: number): Buffer {
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (size < bytes) {
-      const r = this.prng.next();
-      const q = this.script.questions[r % this.script.questions.length] as Buffer;
-      if (this.separators && (r >>> 8) % 4 === 0) {
-        parts.push(CRLF);
-        size += 2;
-      }
-      if (this.padding > 0) {
-        parts.push(this.pad);
-        size += this.padding;
-      }
-      parts.push(q);
-      size += q.length;
-      this.count++;
-    }
-    return Buffer.concat(parts, size);
+    return this.chunker.chunk(bytes);
+  }
+
+  /** Questions produced so far. */
+  get count(): number {
+    return this.chunker.questions;
   }
 }
 
-const CRLF = enc("\r\n");
-
-/**
- * Checks an answer stream as it arrives against the answers the seeded questions demand, byte by
- * byte, keeping only a position: every answer exactly once, in order, nothing extra.
- */
+/** Checks an answer stream against the answers the seeded questions demand (client-kit's ReplyChecker). */
 export class AnswerVerifier {
-  private readonly prng: Prng;
-  private current: Buffer | undefined;
-  private pos = 0;
-  answers = 0;
-  bytes = 0;
-  /** The first discrepancy, if any. */
-  error: string | undefined;
-  /** Total answers expected (set once the pushing is over). */
-  expected = Number.POSITIVE_INFINITY;
-
-  constructor(
-    private readonly script: Script,
-    seed: number,
-  ) {
-    this.prng = new Prng(seed);
+  private readonly checker: ReplyChecker;
+  constructor(script: Script, seed: number) {
+    this.checker = new ReplyChecker(script.answers, new SeededOrder(seed, script.questions.length));
   }
-
-  private nextAnswer(): Buffer {
-    const r = this.prng.next();
-    return this.script.answers[r % this.script.answers.length] as Buffer;
-  }
-
   feed(chunk: Buffer): void {
-    if (this.error !== undefined) return;
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.current === undefined) {
-        if (this.answers >= this.expected) {
-          this.error = `${chunk.length - at} bytes arrived after all ${this.expected} answers`;
-          return;
-        }
-        this.current = this.nextAnswer();
-        this.pos = 0;
-      }
-      const take = Math.min(this.current.length - this.pos, chunk.length - at);
-      if (chunk.compare(this.current, this.pos, this.pos + take, at, at + take) !== 0) {
-        this.error = `answer ${this.answers} differs at its byte ${this.pos} (stream byte ${this.bytes}): got ${JSON.stringify(
-          chunk.subarray(at, at + Math.min(take, 40)).toString("latin1"),
-        )}, expected ${JSON.stringify(this.current.subarray(this.pos, this.pos + Math.min(take, 40)).toString("latin1"))}`;
-        return;
-      }
-      at += take;
-      this.pos += take;
-      this.bytes += take;
-      if (this.pos === this.current.length) {
-        this.current = undefined;
-        this.answers++;
-      }
-    }
+    this.checker.feed(chunk);
   }
-
+  /** Total answers expected (set once the pushing is over). */
+  set expected(count: number) {
+    this.checker.expectedReplies = count;
+  }
+  get expected(): number {
+    return this.checker.expectedReplies;
+  }
+  /** Answers that arrived exact. */
+  get answers(): number {
+    return this.checker.correct;
+  }
+  get bytes(): number {
+    return this.checker.received;
+  }
+  /** The first discrepancy, if any. */
+  get error(): string | undefined {
+    return this.checker.describeMismatch();
+  }
   get complete(): boolean {
-    return this.error === undefined && this.answers === this.expected && this.current === undefined;
+    return this.checker.complete;
   }
 }
 
-export interface PushResult {
-  /** Bytes handed to write() (all of them reach the server once it reads). */
-  pushed: number;
-  /** True when a write returned false and no 'drain' came within the stall window. */
-  stalled: boolean;
-}
-
-/**
- * Writes batches while the socket takes them; after a write returns false, waits for 'drain' up to
- * `stallMs`. Stops at a stall or at `capBytes`.
- */
-export async function pushUntilStall(
-  socket: Socket,
-  nextBatch: () => Buffer,
-  capBytes: number,
-  stallMs = 2000,
-): Promise<PushResult> {
-  let pushed = 0;
-  while (pushed < capBytes) {
-    const batch = nextBatch();
-    pushed += batch.length;
-    if (!socket.write(batch) && !(await drained(socket, stallMs))) return { pushed, stalled: true };
-  }
-  return { pushed, stalled: false };
-}
-
-/** Waits for the socket's 'drain' up to `ms`; returns whether it came. */
-export function drained(socket: Socket, ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => {
-      socket.off("drain", onDrain);
-      resolve(false);
-    }, ms);
-    const onDrain = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    socket.once("drain", onDrain);
-  });
-}
+export { drained, type PushResult, pushUntilStall } from "@bridgekeeper/client-kit";
 
 /** Questions sent in one go and the answers they are owed, as one repeating unit. */
 export interface Pattern {
   readonly questions: Buffer;
   readonly answers: Buffer;
+  /** The answers one by one, in the unit's order. */
+  readonly replies: readonly Buffer[];
 }
 
 export function pattern(
   pairs: ReadonlyArray<readonly [question: string, answer: string]>,
   separator = "",
 ): Pattern {
+  const replies = pairs.map(([, a]) => Buffer.from(a, "utf8"));
   return {
     questions: Buffer.from(pairs.map(([q]) => q + separator).join(""), "utf8"),
-    answers: Buffer.from(pairs.map(([, a]) => a).join(""), "utf8"),
+    answers: Buffer.concat(replies),
+    replies,
   };
 }
 
@@ -348,30 +265,31 @@ export function repeat(p: Pattern, times: number): Buffer {
   return Buffer.concat(Array.from({ length: times }, () => p.questions));
 }
 
-/** Checks arriving bytes against repetitions of one answer unit, up to `expectedTotal`, storing none. */
+/** Checks arriving bytes against repetitions of one answer unit (client-kit's ReplyChecker), storing none. */
 export class StreamChecker {
-  received = 0;
-  firstMismatch: number | undefined;
   ended = false;
+  private readonly checker: ReplyChecker;
   private readonly wakeUp = new WakeUp();
+  /** Bytes of answers owed in all. */
+  readonly expectedTotal: number;
 
-  constructor(
-    private readonly expected: Buffer,
-    readonly expectedTotal: number,
-  ) {}
+  constructor(owed: Pattern, units: number) {
+    this.checker = new ReplyChecker(owed.replies, new CyclicOrder(0, owed.replies.length));
+    this.checker.expectedReplies = units * owed.replies.length;
+    this.expectedTotal = units * owed.answers.length;
+  }
+
+  get received(): number {
+    return this.checker.received;
+  }
+
+  /** The stream offset of the first byte that was not owed there, if any. */
+  get firstMismatch(): number | undefined {
+    return this.checker.mismatch?.offset;
+  }
 
   feed(chunk: Buffer): void {
-    const unit = this.expected;
-    for (let i = 0; i < chunk.length; i++) {
-      const at = this.received + i;
-      if (
-        this.firstMismatch === undefined &&
-        (at >= this.expectedTotal || chunk[i] !== unit[at % unit.length])
-      ) {
-        this.firstMismatch = at;
-      }
-    }
-    this.received += chunk.length;
+    this.checker.feed(chunk);
     this.wakeUp.wake();
   }
 

@@ -1,19 +1,25 @@
 /**
  * The sans-I/O protocol core: one client connection, bytes in, bytes out, no sockets, no timers.
  *
- * Theory of operation. A server hands every received chunk to `receive()` and the client's FIN to
- * `receiveEnd()`. Nothing is parsed there: input is parsed lazily by `pull(budget)`, which returns
- * at most `budget` bytes of replies, parsing only as many questions as it needs. So the server
- * decides how much output exists at any time: it pulls while the output it holds is under its
- * high-water mark (FLOW-2) and stops reading from the socket while `hasOutput` says more is ready
- * than it was willing to take. Memory per connection is then bounded by the unparsed input (the
- * last read or two), one unfinished question (at most Q bytes, copied) and the slice of the answer
- * being emitted (answers are the table's own bytes, never copied).
+ * Theory of operation. A server hands every received chunk to `receive()`, the client's FIN to
+ * `receiveEnd()`, and a graceful shutdown to `stopInput()`. Nothing is parsed there: input is
+ * parsed lazily by `pull(budget)`, which returns at most `budget` bytes of replies, parsing only as
+ * many questions as it needs. So the server decides how much output exists at any time: it pulls
+ * while the output it holds is under its high-water mark (FLOW-2) and stops reading from the socket
+ * while `hasOutput` says more is ready than it was willing to take. Memory per connection is then
+ * bounded by the unparsed input (the last read or two), one unfinished question (at most Q bytes,
+ * copied) and the slice of the answer being emitted (answers are the table's own bytes, never
+ * copied). `hasOutput`, `done` and `state` only look: they parse nothing and count nothing.
  *
- * States: reading questions; ended (client FIN: complete questions are still answered, an
- * unfinished one is dropped, HALF-2); failed (a question passed the limit: the too-long reply is
- * the last output, LIMIT-QUESTION-2). `done` turns true once no further output can ever come:
- * the server then closes after flushing what it holds.
+ * States (`state`):
+ * - "reading": questions come in and are answered;
+ * - "ended": the client's FIN arrived; complete questions already received are still answered, an
+ *   unfinished one is dropped (HALF-2);
+ * - "stopped": the server stopped taking input (graceful shutdown, SHUTDOWN-1); complete questions
+ *   already received are still answered, nothing more is taken;
+ * - "failed": a question passed the limit; the too-long reply is the last output (LIMIT-QUESTION-2).
+ * In every state but "reading", `done` turns true once no further output can come: the server then
+ * closes after flushing what it holds, at once when `clientEnded`, else after a half-close.
  */
 import { isSeparator, LIMITS, QUESTION_END, TOO_LONG_REPLY, UNKNOWN_REPLY } from "./constants.js";
 import { LimitError } from "./errors.js";
@@ -42,6 +48,9 @@ export interface ConnectionOptions {
 
 const EMPTY = new Uint8Array(0);
 
+/** Where a connection stands; see the theory of operation above. */
+export type ConnectionState = "reading" | "ended" | "stopped" | "failed";
+
 export class LauncelotConnection {
   private readonly table: QuestionTable;
   private readonly maxQuestion: number;
@@ -60,8 +69,13 @@ export class LauncelotConnection {
   private current: Uint8Array | undefined;
   private currentPos = 0;
 
-  private ended = false;
+  /** The client's FIN arrived. */
+  private finReceived = false;
+  /** The server stopped taking input (shutdown). */
+  private stopped = false;
   private failed = false;
+  /** What `peek()` found for the input as it stands; undefined once input or parsing moved on. */
+  private lookahead: boolean | undefined;
 
   constructor(table: QuestionTable, options: ConnectionOptions = {}) {
     const range = LIMITS.maxQuestionBytes;
@@ -78,22 +92,33 @@ export class LauncelotConnection {
 
   /**
    * Bytes received from the client. The core keeps a reference to `data` until it has parsed it:
-   * a caller whose runtime reuses its read buffer must pass a copy. Ignored once the connection
-   * has failed or the client has ended its side.
+   * a caller whose runtime reuses its read buffer must pass a copy. Ignored once input is over
+   * (FIN, shutdown or failure).
    */
   receive(data: Uint8Array): void {
-    if (this.failed || this.ended || data.length === 0) return;
+    if (this.state !== "reading" || data.length === 0) return;
     this.chunks.push(data);
     this.unparsed += data.length;
+    this.lookahead = undefined;
   }
 
   /** The client's FIN: no more input. Complete questions already received are still answered. */
   receiveEnd(): void {
-    this.ended = true;
+    this.finReceived = true;
+    this.lookahead = undefined;
+    this.dropUnanswerable();
+  }
+
+  /** Graceful shutdown: take no more input; complete questions already received are still answered. */
+  stopInput(): void {
+    this.stopped = true;
+    this.lookahead = undefined;
+    this.dropUnanswerable();
   }
 
   /** Up to `budget` bytes of replies, in order; an empty array when none is ready. */
   pull(budget: number): Uint8Array {
+    this.lookahead = undefined;
     let first: Uint8Array | undefined;
     let pieces: Uint8Array[] | undefined;
     let total = 0;
@@ -112,36 +137,74 @@ export class LauncelotConnection {
       else if (pieces === undefined) pieces = [first, piece];
       else pieces.push(piece);
     }
-    if (first === undefined) return EMPTY;
-    if (pieces === undefined) return first;
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const piece of pieces) {
-      out.set(piece, at);
-      at += piece.length;
-    }
-    return out;
+    this.dropUnanswerable();
+    return joinPieces(first, pieces, total);
+  }
+
+  get state(): ConnectionState {
+    if (this.failed) return "failed";
+    if (this.stopped) return "stopped";
+    return this.finReceived ? "ended" : "reading";
+  }
+
+  /** True once the client's FIN has arrived (whatever the state). */
+  get clientEnded(): boolean {
+    return this.finReceived;
   }
 
   /** True when `pull` would return bytes now. */
   get hasOutput(): boolean {
-    return this.prepare() !== undefined;
+    return this.current !== undefined || this.peek();
   }
 
   /** True once no output remains or can ever come: flush what you hold, then close. */
   get done(): boolean {
-    if (this.prepare() !== undefined) return false;
-    return this.failed || (this.ended && this.unparsed === 0);
-  }
-
-  /** True once the client has ended its side (FIN). */
-  get inputEnded(): boolean {
-    return this.ended;
+    return this.state !== "reading" && !this.hasOutput;
   }
 
   /** Bytes received and held but not yet turned into replies (unparsed input + unfinished question). */
   get bufferedInputBytes(): number {
     return this.unparsed + this.partialLength;
+  }
+
+  /**
+   * Whether the input as it stands holds a reply: a complete question, or more than Q bytes of
+   * one (the too-long reply). Reads the chunks without consuming them; the answer is kept until
+   * input or parsing moves on.
+   */
+  private peek(): boolean {
+    if (this.lookahead !== undefined) return this.lookahead;
+    let found = false;
+    if (!this.failed) {
+      let length = this.partialLength;
+      let pos = this.chunkPos;
+      for (const chunk of this.chunks) {
+        let start = pos;
+        if (length === 0) while (start < chunk.length && isSeparator(chunk[start] as number)) start++;
+        const mark = start < chunk.length ? chunk.indexOf(QUESTION_END, start) : -1;
+        length += (mark === -1 ? chunk.length : mark + 1) - start;
+        if (mark !== -1 || length > this.maxQuestion) {
+          found = true;
+          break;
+        }
+        pos = 0;
+      }
+    }
+    this.lookahead = found;
+    return found;
+  }
+
+  /** Input over and no reply left in it: an unfinished question is dropped (HALF-2). */
+  private dropUnanswerable(): void {
+    if (this.state !== "reading" && this.current === undefined && !this.peek()) this.dropInput();
+  }
+
+  private dropInput(): void {
+    this.chunks.length = 0;
+    this.chunkPos = 0;
+    this.unparsed = 0;
+    this.partial = EMPTY;
+    this.partialLength = 0;
   }
 
   /** The reply to emit next, parsing one more question if none is in progress. */
@@ -188,7 +251,6 @@ export class LauncelotConnection {
       this.counters.answered++;
       return answer;
     }
-    if (this.ended) this.partialLength = 0; // HALF-2: an unfinished question at FIN is dropped.
     return undefined;
   }
 
@@ -221,11 +283,24 @@ export class LauncelotConnection {
   private fail(): Uint8Array {
     this.failed = true;
     this.counters.tooLong++;
-    this.chunks.length = 0;
-    this.chunkPos = 0;
-    this.unparsed = 0;
-    this.partial = EMPTY;
-    this.partialLength = 0;
+    this.dropInput();
     return TOO_LONG_REPLY;
   }
+}
+
+/** One array of the pulled pieces (the first alone when it is the only one: no copy). */
+function joinPieces(
+  first: Uint8Array | undefined,
+  pieces: Uint8Array[] | undefined,
+  total: number,
+): Uint8Array {
+  if (first === undefined) return EMPTY;
+  if (pieces === undefined) return first;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
-/** The machine-readable rule index (spec/rules.json), typed. */
+/** The machine-readable rule index, spec/rules.json, typed (`@bridgekeeper/spec/rules`; read on import). */
 import { readFileSync } from "node:fs";
-import { findUpward } from "./paths.js";
+import { join } from "node:path";
+import { packageDir } from "./package-dir.js";
 
 export type RuleKeyword = "MUST" | "MUST NOT" | "SHOULD" | "SHOULD NOT" | "MAY";
 
@@ -12,13 +13,13 @@ export interface Rule {
   readonly text: string;
 }
 
-interface RuleIndex {
+export interface RuleIndex {
   readonly spec: string;
   readonly version: string;
   readonly rules: readonly Rule[];
 }
 
-export const rulesPath: string = findUpward(import.meta.url, "spec/rules.json");
+export const rulesPath: string = join(packageDir(import.meta.url), "rules.json");
 
 export const ruleIndex: RuleIndex = JSON.parse(readFileSync(rulesPath, "utf8")) as RuleIndex;
 

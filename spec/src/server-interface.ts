@@ -2,16 +2,11 @@
  * What both servers share word for word: the command line, the options of `startServer`, and the
  * counters of `stats()`. Pure: parsing only, no I/O.
  */
-import { LIMITS } from "./constants.js";
-import { BridgekeeperError, LimitError } from "./errors.js";
+import { DEFAULT_PORT, LIMITS } from "./constants.js";
+import { LimitError, UsageError } from "./errors.js";
+import { type FlagOption, type FlagValues, parseFlags, stringFlag } from "./flags.js";
 import { checkLimit, DEFAULT_LIMITS, LIMIT_FLAGS, type ServerLimits } from "./limits.js";
 import type { QuestionTable } from "./table.js";
-
-export class UsageError extends BridgekeeperError {
-  constructor(message: string) {
-    super("E_USAGE", message);
-  }
-}
 
 /** Options of `startServer` in both implementations. */
 export interface ServerOptions {
@@ -153,77 +148,70 @@ function limited<T>(fn: () => T): T {
   }
 }
 
+const SERVER_FLAGS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+  host: { type: "string" },
+  port: { type: "string" },
+  table: { type: "string" },
+  workers: { type: "string" },
+  "max-question": { type: "string" },
+  "high-water-mark": { type: "string" },
+  "idle-timeout": { type: "string" },
+  "max-connections": { type: "string" },
+  "shutdown-timeout": { type: "string" },
+} as const satisfies Record<string, FlagOption>;
+
+/** The limits given on the command line, each checked against the spec's range. */
+function limitsFrom(values: FlagValues): ServerLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  const given = (flag: string): string | undefined => stringFlag(values, flag.slice(2));
+  const q = given(LIMIT_FLAGS.maxQuestionBytes);
+  if (q !== undefined)
+    limits.maxQuestionBytes = limited(() =>
+      checkLimit("maxQuestionBytes", parseSize(LIMIT_FLAGS.maxQuestionBytes, q)),
+    );
+  const h = given(LIMIT_FLAGS.highWaterMarkBytes);
+  if (h !== undefined)
+    limits.highWaterMarkBytes = limited(() =>
+      checkLimit("highWaterMarkBytes", parseSize(LIMIT_FLAGS.highWaterMarkBytes, h)),
+    );
+  const i = given(LIMIT_FLAGS.idleTimeoutSeconds);
+  if (i !== undefined)
+    limits.idleTimeoutMs =
+      limited(() => checkLimit("idleTimeoutSeconds", parseSeconds(LIMIT_FLAGS.idleTimeoutSeconds, i))) * 1000;
+  const c = given(LIMIT_FLAGS.maxConnections);
+  if (c !== undefined)
+    limits.maxConnections = limited(() =>
+      checkLimit("maxConnections", parseInteger(LIMIT_FLAGS.maxConnections, c)),
+    );
+  const d = given(LIMIT_FLAGS.shutdownTimeoutSeconds);
+  if (d !== undefined)
+    limits.shutdownTimeoutMs =
+      limited(() =>
+        checkLimit("shutdownTimeoutSeconds", parseSeconds(LIMIT_FLAGS.shutdownTimeoutSeconds, d)),
+      ) * 1000;
+  return limits;
+}
+
 /** Parses a server's arguments (without `node` and the script). Throws UsageError, one line. */
 export function parseServerArgs(argv: readonly string[]): ServerCommand {
-  let host = "127.0.0.1";
-  let port = 1060;
-  let tablePath: string | undefined;
-  let workers = 1;
-  const limits = { ...DEFAULT_LIMITS };
-  const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--help" || arg === "-h") return { kind: "help" };
-    if (arg === "--version" || arg === "-V") return { kind: "version" };
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    let value: string;
-    const takeValue = (): string => {
-      if (eq !== -1) return arg.slice(eq + 1);
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
-    if (seen.has(flag)) throw new UsageError(`${flag} given twice`);
-    seen.add(flag);
-    switch (flag) {
-      case "--host":
-        value = takeValue();
-        if (value.length === 0) throw new UsageError("--host needs a value");
-        host = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;
-        break;
-      case "--port":
-        port = parseInteger(flag, takeValue());
-        if (port > 65535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
-        break;
-      case "--table":
-        tablePath = takeValue();
-        break;
-      case "--workers":
-        workers = parseInteger(flag, takeValue());
-        if (workers < 1 || workers > MAX_WORKERS) {
-          throw new UsageError(`--workers must be from 1 to ${MAX_WORKERS}, got ${workers}`);
-        }
-        break;
-      case LIMIT_FLAGS.maxQuestionBytes:
-        limits.maxQuestionBytes = limited(() => checkLimit("maxQuestionBytes", parseSize(flag, takeValue())));
-        break;
-      case LIMIT_FLAGS.highWaterMarkBytes:
-        limits.highWaterMarkBytes = limited(() =>
-          checkLimit("highWaterMarkBytes", parseSize(flag, takeValue())),
-        );
-        break;
-      case LIMIT_FLAGS.idleTimeoutSeconds:
-        limits.idleTimeoutMs =
-          limited(() => checkLimit("idleTimeoutSeconds", parseSeconds(flag, takeValue()))) * 1000;
-        break;
-      case LIMIT_FLAGS.maxConnections:
-        limits.maxConnections = limited(() => checkLimit("maxConnections", parseInteger(flag, takeValue())));
-        break;
-      case LIMIT_FLAGS.shutdownTimeoutSeconds:
-        limits.shutdownTimeoutMs =
-          limited(() => checkLimit("shutdownTimeoutSeconds", parseSeconds(flag, takeValue()))) * 1000;
-        break;
-      default:
-        throw new UsageError(
-          arg.startsWith("-")
-            ? `unknown option ${flag} (see --help)`
-            : `unexpected argument "${arg}" (see --help)`,
-        );
-    }
-  }
-  return { kind: "serve", host, port, tablePath, workers, limits };
+  const values = parseFlags(argv, SERVER_FLAGS);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  const rawHost = stringFlag(values, "host") ?? "127.0.0.1";
+  if (rawHost.length === 0) throw new UsageError("--host needs a value");
+  const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
+  const portText = stringFlag(values, "port");
+  const port = portText === undefined ? DEFAULT_PORT : parseInteger("--port", portText);
+  if (port > 65535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
+  const workersText = stringFlag(values, "workers");
+  const workers = workersText === undefined ? 1 : parseInteger("--workers", workersText);
+  if (workers < 1 || workers > MAX_WORKERS)
+    throw new UsageError(`--workers must be from 1 to ${MAX_WORKERS}, got ${workers}`);
+  const tablePath = stringFlag(values, "table");
+  if (tablePath === "") throw new UsageError("--table needs a value");
+  return { kind: "serve", host, port, tablePath, workers, limits: limitsFrom(values) };
 }
 
 /** `HOST:PORT`, with IPv6 hosts in brackets, as in the `listening on` line. */

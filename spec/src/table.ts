@@ -1,9 +1,8 @@
 /**
- * Question tables (spec section 12): the JSON file format, its rules TABLE-1..3, and the byte-exact
- * lookup both servers use. A table is immutable once built; answers are shared, never copied.
+ * Question tables (spec section 12): the JSON document format, its rules TABLE-1..3, and the
+ * byte-exact lookup both servers use. A table is immutable once built; answers are shared, never
+ * copied. Pure: reading table files is `table-file.ts` (the `@bridgekeeper/spec/table-file` entry).
  */
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import {
   ANSWER_END,
   isSeparator,
@@ -14,7 +13,6 @@ import {
   UNKNOWN_REPLY_TEXT,
 } from "./constants.js";
 import { TableError } from "./errors.js";
-import { findUpward } from "./paths.js";
 
 export interface TableEntry {
   readonly questionText: string;
@@ -22,14 +20,6 @@ export interface TableEntry {
   readonly question: Uint8Array;
   readonly answer: Uint8Array;
 }
-
-/** The repository's fixtures folder. */
-export const fixturesDir: string = dirname(
-  dirname(findUpward(import.meta.url, "fixtures/tables/canonical.json")),
-);
-
-/** The canonical table from the seed, the default everywhere. */
-export const canonicalTablePath: string = join(fixturesDir, "tables", "canonical.json");
 
 const encoder = new TextEncoder();
 const TOP_KEYS = new Set(["$schema", "name", "description", "entries"]);
@@ -188,22 +178,4 @@ export function parseTableText(text: string, file: string): QuestionTable {
     throw new TableError(file, `not valid JSON: ${reason.split("\n")[0]}`);
   }
   return parseTable(document, file);
-}
-
-/** Reads and validates a table file. Every failure is a TableError with a one-line message. */
-export async function loadTableFile(path: string = canonicalTablePath): Promise<QuestionTable> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new TableError(path, `cannot read the file (${code})`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw new TableError(path, "is not valid UTF-8");
-  }
-  return parseTableText(text, path);
 }

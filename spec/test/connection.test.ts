@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LauncelotConnection, newCounters } from "../src/connection.js";
 import { LIMITS, TOO_LONG_REPLY, UNKNOWN_REPLY } from "../src/constants.js";
-import { fixturesDir, loadTableFile, type QuestionTable } from "../src/table.js";
+import type { QuestionTable } from "../src/table.js";
+import { loadTableFile, tablesDir } from "../src/table-file.js";
 import {
   bytes,
   concat,
@@ -23,9 +24,9 @@ let utf8: QuestionTable;
 let large: QuestionTable;
 
 beforeAll(async () => {
-  canonical = await loadTableFile(`${fixturesDir}/tables/canonical.json`);
-  utf8 = await loadTableFile(`${fixturesDir}/tables/utf8.json`);
-  large = await loadTableFile(`${fixturesDir}/tables/large-answers.json`);
+  canonical = await loadTableFile(`${tablesDir()}/canonical.json`);
+  utf8 = await loadTableFile(`${tablesDir()}/utf8.json`);
+  large = await loadTableFile(`${tablesDir()}/large-answers.json`);
 });
 
 /** Feeds chunks one by one, pulling with the given budgets in between, then ends; returns all output. */
@@ -239,6 +240,48 @@ describe("the protocol core", () => {
       }),
       RUNS,
     );
+  });
+
+  it("looks without touching: hasOutput, done and state parse nothing and count nothing", () => {
+    fc.assert(
+      fc.property(questionStream(canonical), fc.uint8Array({ maxLength: 40 }), (stream, tail) => {
+        const counters = newCounters();
+        const connection = new LauncelotConnection(canonical, { counters });
+        connection.receive(stream);
+        connection.receive(tail);
+        const buffered = connection.bufferedInputBytes;
+        for (let i = 0; i < 3; i++) void [connection.hasOutput, connection.done, connection.state];
+        expect(counters).toEqual(newCounters());
+        expect(connection.bufferedInputBytes).toBe(buffered);
+        expect(connection.state).toBe("reading");
+      }),
+      RUNS,
+    );
+  });
+
+  it("names its states: FIN (ended, clientEnded) apart from a shutdown (stopped), and failed", () => {
+    const finished = new LauncelotConnection(canonical);
+    finished.receive(bytes("What is your name?What"));
+    finished.receiveEnd();
+    expect([finished.state, finished.clientEnded, finished.done]).toEqual(["ended", true, false]);
+    expect(Buffer.from(finished.pull(1000)).toString()).toBe("My name is Sir Lancelot of Camelot.");
+    expect([finished.done, finished.bufferedInputBytes]).toEqual([true, 0]);
+
+    const stopping = new LauncelotConnection(canonical);
+    stopping.receive(bytes("What is your quest?"));
+    stopping.stopInput();
+    stopping.receive(bytes("What is your name?")); // after the shutdown: not taken
+    expect([stopping.state, stopping.clientEnded]).toEqual(["stopped", false]);
+    expect(Buffer.from(stopping.pull(1000)).toString()).toBe("To seek the Holy Grail.");
+    expect(stopping.done).toBe(true);
+    stopping.receiveEnd();
+    expect([stopping.state, stopping.clientEnded]).toEqual(["stopped", true]);
+
+    const failing = new LauncelotConnection(canonical, { maxQuestionBytes: 1024 });
+    failing.receive(new Uint8Array(1025).fill(0x41));
+    expect(failing.state).toBe("reading");
+    expect(Buffer.from(failing.pull(1000)).toString()).toBe("Your question is too long.");
+    expect([failing.state, failing.done, failing.clientEnded]).toEqual(["failed", true, false]);
   });
 
   it("counts answered, unknown and too-long questions", () => {

@@ -1,13 +1,8 @@
 /** The servers' shared command line: parseServerArgs, serverUsage and formatAddress. */
 import { describe, expect, it } from "vitest";
+import { UsageError } from "../src/errors.js";
 import { DEFAULT_LIMITS } from "../src/limits.js";
-import {
-  formatAddress,
-  MAX_WORKERS,
-  parseServerArgs,
-  serverUsage,
-  UsageError,
-} from "../src/server-interface.js";
+import { formatAddress, MAX_WORKERS, parseServerArgs, serverUsage } from "../src/server-interface.js";
 
 function serve(argv: string[]) {
   const command = parseServerArgs(argv);
@@ -116,7 +111,7 @@ describe("parseServerArgs", () => {
     [["--table", "--port", "0"], "--table needs a value"],
     [["--host="], "--host needs a value"],
     [["--port", "1", "--port", "2"], "--port given twice"],
-    [["--verbose"], "unknown option --verbose (see --help)"],
+    [["--verbose"], "unknown flag --verbose (see --help)"],
     [["serve"], 'unexpected argument "serve" (see --help)'],
   ])("rejects %j with a one-line UsageError", (argv, message) => {
     const error = usageError(argv);

@@ -1,10 +1,13 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { TOO_LONG_REPLY_TEXT, UNKNOWN_REPLY_TEXT } from "../src/constants.js";
 import { TableError } from "../src/errors.js";
-import { canonicalTablePath, fixturesDir, loadTableFile, parseTable } from "../src/table.js";
+import { parseTable } from "../src/table.js";
+import { canonicalTablePath, loadTableFile, tablesDir as shippedTablesDir } from "../src/table-file.js";
 
+const fixturesDir = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 const invalidDir = join(fixturesDir, "invalid-tables");
 const tablesDir = join(fixturesDir, "tables");
 
@@ -37,9 +40,17 @@ describe("the question-table loader", () => {
     }
   });
 
+  it("ships every table of fixtures/tables inside the package, byte for byte (fixtures/ is their one source)", () => {
+    const names = readdirSync(tablesDir).filter((n) => n.endsWith(".json"));
+    expect(readdirSync(shippedTablesDir()).sort()).toEqual(names.sort());
+    for (const name of names) {
+      expect(readFileSync(join(shippedTablesDir(), name)), name).toEqual(readFileSync(join(tablesDir, name)));
+    }
+  });
+
   it("holds the seed's canonical table as the default, byte for byte", async () => {
     const table = await loadTableFile();
-    expect(canonicalTablePath).toMatch(/fixtures\/tables\/canonical\.json$/);
+    expect(canonicalTablePath()).toMatch(/spec\/tables\/canonical\.json$/);
     expect(table.entries.map((e) => [e.questionText, e.answerText])).toEqual([
       ["What is your name?", "My name is Sir Lancelot of Camelot."],
       ["What is your quest?", "To seek the Holy Grail."],

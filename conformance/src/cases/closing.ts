@@ -1,10 +1,11 @@
 /** Spec section 8: half-close (HALF-1/2), resets (RESET-1) and robustness (ROBUST-1). */
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { mixedQuestion, type ResetPoint, resetPoint, splitPoints } from "../arbitraries.js";
 import { formatSize } from "../bytes.js";
 import { type ConformanceCase, property, scenario } from "../case.js";
 import { expectClose, expectReplies, expectUsable } from "../checks.js";
-import { play, split, withPauses } from "../faults.js";
+import { play, withPauses } from "../faults.js";
 import { expectedReplies } from "../model.js";
 import { QuestionChunker } from "../stream.js";
 import { Violation } from "../verdicts.js";
@@ -38,7 +39,7 @@ export const closingCases: ConformanceCase[] = [
         .chain((stream) => splitPoints(stream.length).map((splits) => ({ stream, splits }))),
     async check(ctx, value: { stream: Buffer; splits: number[] }, env) {
       const client = await env.clients.open();
-      await play(client, withPauses(split(value.stream, value.splits), 0));
+      await play(client, withPauses(splitAt(value.stream, value.splits), 0));
       client.finish();
       const { replies, mustClose } = expectedReplies(ctx.book, ctx.limits.maxQuestion, value.stream);
       await expectReplies(ctx, client, replies, {

@@ -1,9 +1,10 @@
 /** Many clients at once (spec 5 and 7.3): no cross-talk, no stall. */
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { mixedQuestion, splitPoints } from "../arbitraries.js";
 import { type ConformanceCase, property } from "../case.js";
 import { expectReplies } from "../checks.js";
-import { play, split, withPauses } from "../faults.js";
+import { play, withPauses } from "../faults.js";
 import { ConversationModel } from "../model.js";
 
 interface ClientScript {
@@ -43,7 +44,7 @@ export const concurrencyCases: ConformanceCase[] = [
           if (!client) return;
           const model = new ConversationModel(ctx.book, ctx.limits.maxQuestion);
           let offset = 0;
-          for (const piece of split(script.stream, script.splits)) {
+          for (const piece of splitAt(script.stream, script.splits)) {
             await play(client, withPauses([piece], 0));
             const owed = model.feed(piece);
             if (script.lockStep && owed.length > 0) {

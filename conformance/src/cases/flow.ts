@@ -131,7 +131,6 @@ export async function slowReader(
   if (options.halfClose) reader.finish();
   const owed = ReplyVerifier.totalFor(ctx.book, seed, push.questions, options.favourite);
   const verifier = new ReplyVerifier(ctx.book, seed, options.favourite);
-  verifier.expectedTotal = owed;
   verifier.attach(reader);
   const readAll = owed <= FULL_READ_LIMIT;
   const target = readAll ? owed : PREFIX_READ;

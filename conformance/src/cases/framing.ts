@@ -1,4 +1,5 @@
 /** Spec section 4: framing (FRAME-1..4). */
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import {
   fragmentedQuestions,
@@ -10,7 +11,7 @@ import {
 import { escapeBytes } from "../bytes.js";
 import { type ConformanceCase, property } from "../case.js";
 import { askInLockStep, expectReplies } from "../checks.js";
-import { play, split, withPauses } from "../faults.js";
+import { play, withPauses } from "../faults.js";
 import { ConversationModel, expectedReplies } from "../model.js";
 import { Violation } from "../verdicts.js";
 
@@ -26,7 +27,7 @@ export const framingCases: ConformanceCase[] = [
       const client = await env.clients.open();
       const model = new ConversationModel(ctx.book, ctx.limits.maxQuestion);
       let expectedSoFar = 0;
-      const pieces = split(value.stream, value.splits);
+      const pieces = splitAt(value.stream, value.splits);
       for (const piece of pieces) {
         await client.send(piece);
         const owed = model.feed(piece);
@@ -87,7 +88,7 @@ export const framingCases: ConformanceCase[] = [
     async check(ctx, [garbage, question]: [Buffer, Buffer], env) {
       const client = await env.clients.open();
       const stream = Buffer.concat([garbage, Buffer.from("?"), question]);
-      await play(client, withPauses(split(stream, [garbage.length + 1]), ctx.pauseMs));
+      await play(client, withPauses(splitAt(stream, [garbage.length + 1]), ctx.pauseMs));
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, stream);
       await expectReplies(ctx, client, replies, {
         rule: "FRAME-3",

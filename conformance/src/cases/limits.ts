@@ -1,9 +1,10 @@
 /** Spec section 6: the question limit (LIMIT-QUESTION-1/2) and garbage input. */
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { garbageBytes, splitPoints, tableQuestion } from "../arbitraries.js";
 import { type ConformanceCase, property } from "../case.js";
 import { expectClose, expectReplies, expectUsable } from "../checks.js";
-import { play, split, withPauses } from "../faults.js";
+import { play, withPauses } from "../faults.js";
 import { expectedReplies, isSkippedByte } from "../model.js";
 
 /** `length` bytes of question body (no '?', not starting with a skipped byte) from a seed byte. */
@@ -34,7 +35,7 @@ export const limitCases: ConformanceCase[] = [
       const client = await env.clients.open();
       const question = Buffer.concat([body(length - 1, fill), Buffer.from("?")]);
       const cuts = Array.from({ length: pieces }, (_, i) => Math.floor(((i + 1) * length) / (pieces + 1)));
-      await play(client, withPauses(split(question, cuts), ctx.pauseMs));
+      await play(client, withPauses(splitAt(question, cuts), ctx.pauseMs));
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
       const offset = await expectReplies(ctx, client, replies, {
         rule: "LIMIT-QUESTION-1",
@@ -71,7 +72,7 @@ export const limitCases: ConformanceCase[] = [
       const cuts = Array.from({ length: value.pieces - 1 }, (_, i) =>
         Math.floor(((i + 1) * stream.length) / value.pieces),
       );
-      await play(client, withPauses(split(stream, cuts), ctx.pauseMs));
+      await play(client, withPauses(splitAt(stream, cuts), ctx.pauseMs));
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, stream);
       await expectReplies(ctx, client, replies, {
         rule: "LIMIT-QUESTION-2",
@@ -95,7 +96,7 @@ export const limitCases: ConformanceCase[] = [
       const client = await env.clients.open();
       // The garbage may end inside a question: a '?' ends it, then a table question shows the stream is in sync.
       const tail = Buffer.concat([Buffer.from("?"), ctx.book.questions[0] as Buffer]);
-      await play(client, withPauses([...split(value.stream, value.splits), tail], 0));
+      await play(client, withPauses([...splitAt(value.stream, value.splits), tail], 0));
       const { replies, mustClose } = expectedReplies(
         ctx.book,
         ctx.limits.maxQuestion,

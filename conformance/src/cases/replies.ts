@@ -1,9 +1,10 @@
 /** Spec section 5: replies (ANSWER-1/2, UNKNOWN-1/2). */
+import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { mixedQuestion, pipelineBatches, questionSequence, unknownQuestion } from "../arbitraries.js";
 import { type ConformanceCase, property } from "../case.js";
 import { askInLockStep, expectReplies, expectUsable } from "../checks.js";
-import { play, split, withPauses } from "../faults.js";
+import { play, withPauses } from "../faults.js";
 import { ConversationModel, expectedReplies } from "../model.js";
 
 export const replyCases: ConformanceCase[] = [
@@ -31,7 +32,7 @@ export const replyCases: ConformanceCase[] = [
       const model = new ConversationModel(ctx.book, ctx.limits.maxQuestion);
       let offset = 0;
       for (const batch of batches) {
-        await play(client, withPauses(split(batch.stream, batch.splits), 0));
+        await play(client, withPauses(splitAt(batch.stream, batch.splits), 0));
         const owed = model.feed(batch.stream);
         offset = await expectReplies(ctx, client, owed, {
           from: offset,
