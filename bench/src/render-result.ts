@@ -17,6 +17,6 @@ export function renderText(result: BenchResult): string {
   }
   if (result.loads.length > 0) parts.push("", formatLoadTable(result.loads));
   if (result.idle.length > 0) parts.push("", formatIdleTable(result.idle));
-  if (result.goals.length > 0) parts.push("", "issue 6 targets:", ...result.goals.map((g) => `  ${g}`));
+  if (result.goals.length > 0) parts.push("", "performance goals:", ...result.goals.map((g) => `  ${g}`));
   return `${parts.join("\n")}\n`;
 }

@@ -1,12 +1,12 @@
 /**
  * Rendering results: Markdown tables (readable in a terminal, pasted as-is into BENCHMARKS.md), the
- * verdicts on issue 6's targets, and JSON for machines.
+ * verdicts on the project's performance goals (BENCHMARKS.md), and JSON for machines.
  */
 import type { IdleSummary, LoadSummary } from "./summary.js";
 
-/** Issue 6: server CPU per answer within 1.15x of the same runtime's minimal server. */
+/** Goal: server CPU per answer within 1.15x of the same runtime's minimal server. */
 export const CPU_RATIO_GOAL = 1.15;
-/** Issue 6: memory per idle connection. */
+/** Goal: memory per idle connection. */
 export const IDLE_GOAL_BYTES: Readonly<Record<"node" | "bun", number>> = { node: 8 * 1024, bun: 4 * 1024 };
 
 const MISSING = "-";
@@ -113,7 +113,7 @@ export function formatIdleTable(summaries: readonly IdleSummary[]): string {
 
 export type Runtime = "node" | "bun";
 
-/** One line per checkable target of issue 6: "met" or "MISSED" with the figures. */
+/** One line per checkable performance goal: "met" or "MISSED" with the figures. */
 export function goalLines(
   loads: readonly LoadSummary[],
   idle: readonly IdleSummary[],

@@ -30,7 +30,7 @@ export interface BenchTarget {
   /** The runtime a target is compared within; null for address and exec targets. */
   readonly runtime: Runtime | null;
   readonly isBaseline: boolean;
-  /** A runtime target with flags of its own (`node --workers 2`): measured, not judged by issue 6's goals. */
+  /** A runtime target with flags of its own (`node --workers 2`): measured, not judged by the performance goals. */
   readonly variant: boolean;
 }
 

@@ -13,7 +13,7 @@ function usageError(argv: string[]): UsageError {
 }
 
 describe("parseBenchFlags", () => {
-  it("fills the defaults from issue 6 when only targets are given", () => {
+  it("fills the defaults when only targets are given", () => {
     const options = parseBenchFlags(["--target", "node,bun"]);
     expect(options.targets).toEqual(["node", "bun"]);
     expect(options.loads).toEqual(DEFAULT_LOADS);

@@ -108,7 +108,3 @@ export function expectedReplies(
   const replies = model.feed(stream);
   return { replies, mustClose: model.closed };
 }
-
-export function concatReplies(replies: readonly ExpectedReply[]): Buffer {
-  return Buffer.concat(replies.map((r) => r.reply));
-}

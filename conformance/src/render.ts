@@ -32,19 +32,19 @@ function bySection(a: { section: string }, b: { section: string }): number {
   return 0;
 }
 
-export function renderPretty(report: Report, options: { color?: boolean } = {}): string {
-  const paint = (code: string, text: string): string =>
-    options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
-  const colour: Record<Verdict, string> = {
-    pass: "32",
-    fail: "31",
-    warn: "33",
-    info: "36",
-    "not-applicable": "90",
-    error: "35",
-  };
-  const lines: string[] = [];
-  lines.push(`launcelot-conformance ${report.suiteVersion} (spec ${report.specVersion})`);
+type Paint = (verdict: Verdict, text: string) => string;
+
+const COLOUR: Record<Verdict, string> = {
+  pass: "32",
+  fail: "31",
+  warn: "33",
+  info: "36",
+  "not-applicable": "90",
+  error: "35",
+};
+
+function prettyHeader(report: Report): string[] {
+  const lines = [`launcelot-conformance ${report.suiteVersion} (spec ${report.specVersion})`];
   lines.push(
     `target   ${report.target} (${report.targetKind}${report.launched ? ", launched by the suite" : ""})`,
   );
@@ -67,51 +67,40 @@ export function renderPretty(report: Report, options: { color?: boolean } = {}):
   if (report.process) {
     const show = (e: { fds: number; cpuMs: number; rssBytes: number } | null): string =>
       e ? `${e.fds} fds, ${e.cpuMs} ms CPU, ${(e.rssBytes / 1048576).toFixed(1)} MiB RSS` : "not visible";
-    lines.push(
-      `process  at start: ${show(report.process.atStart)}; at end: ${show(report.process.atEnd)}; restarts: ${report.process.restarts}`,
-    );
+    const { atStart, atEnd, restarts } = report.process;
+    lines.push(`process  at start: ${show(atStart)}; at end: ${show(atEnd)}; restarts: ${restarts}`);
   }
-  lines.push("");
-  const sorted = [...report.cases].sort(bySection);
-  let section = "";
-  for (const c of sorted) {
-    if (c.section !== section) {
-      section = c.section;
-      lines.push(`${section}`);
-    }
-    const known = c.known ? " (known failure)" : "";
+  return lines;
+}
+
+function prettyCase(c: CaseResult, paint: Paint): string[] {
+  const known = c.known ? " (known failure)" : "";
+  const lines = [
+    `  ${paint(c.verdict, MARK[c.verdict])} ${c.id}: ${c.title} [${c.rules.join(", ")}] ${(c.durationMs / 1000).toFixed(1)}s${known}`,
+  ];
+  if (c.message) lines.push(indent(c.message, "         "));
+  if (c.evidence)
     lines.push(
-      `  ${paint(colour[c.verdict], MARK[c.verdict])} ${c.id}: ${c.title} [${c.rules.join(", ")}] ${(c.durationMs / 1000).toFixed(1)}s${known}`,
+      `         evidence: ${Object.entries(c.evidence)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(", ")}`,
     );
-    if (c.verdict !== "pass" && c.message) lines.push(indent(c.message, "         "));
-    else if (c.verdict === "pass" && c.message) lines.push(indent(c.message, "         "));
-    if (c.evidence)
-      lines.push(
-        `         evidence: ${Object.entries(c.evidence)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(", ")}`,
-      );
-    if (c.verdict === "fail" || c.verdict === "warn") {
-      if (c.reproduced !== undefined)
-        lines.push(
-          `         replayed once with the same seed: ${c.reproduced ? "reproduced" : "did NOT reproduce"}`,
-        );
-      if (c.replayCommand) lines.push(`         replay: ${c.replayCommand}`);
-      if (c.transcript) {
-        lines.push("         transcript:");
-        lines.push(indent(c.transcript, "           "));
-      }
-      if (c.targetOutput) {
-        lines.push("         target's last output:");
-        lines.push(indent(c.targetOutput, "           | "));
-      }
-    }
-  }
-  lines.push("");
+  if (c.verdict !== "fail" && c.verdict !== "warn") return lines;
+  if (c.reproduced !== undefined)
+    lines.push(
+      `         replayed once with the same seed: ${c.reproduced ? "reproduced" : "did NOT reproduce"}`,
+    );
+  if (c.replayCommand) lines.push(`         replay: ${c.replayCommand}`);
+  if (c.transcript) lines.push("         transcript:", indent(c.transcript, "           "));
+  if (c.targetOutput) lines.push("         target's last output:", indent(c.targetOutput, "           | "));
+  return lines;
+}
+
+function prettyFooter(report: Report): string[] {
   const s = report.summary;
-  lines.push(
+  const lines = [
     `${report.cases.length} cases: ${s.pass} passed, ${s.fail} failed, ${s.warn} warnings, ${s.info} info, ${s["not-applicable"]} not applicable, ${s.error} errors (${(report.durationMs / 1000).toFixed(1)} s)`,
-  );
+  ];
   if (report.baseline) {
     const b = report.baseline;
     lines.push(
@@ -126,6 +115,22 @@ export function renderPretty(report: Report, options: { color?: boolean } = {}):
     lines.push(`rules no case checks: ${report.coverage.unchecked.join(", ")}`);
   if (report.incomplete) lines.push(`INCOMPLETE RUN: ${report.incompleteReason ?? "unknown reason"}`);
   lines.push(`exit code ${report.exitCode}`);
+  return lines;
+}
+
+/** The report for a terminal (h2spec style): the header, the cases by spec section, the summary. */
+export function renderPretty(report: Report, options: { color?: boolean } = {}): string {
+  const paint: Paint = (verdict, text) => (options.color ? `\x1b[${COLOUR[verdict]}m${text}\x1b[0m` : text);
+  const lines = [...prettyHeader(report), ""];
+  let section = "";
+  for (const c of [...report.cases].sort(bySection)) {
+    if (c.section !== section) {
+      section = c.section;
+      lines.push(section);
+    }
+    lines.push(...prettyCase(c, paint));
+  }
+  lines.push("", ...prettyFooter(report));
   return `${lines.join("\n")}\n`;
 }
 

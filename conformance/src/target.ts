@@ -5,7 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UsageError } from "@bridgekeeper/spec";
@@ -40,7 +40,7 @@ export interface LaunchedTarget {
   readonly spec: TargetSpec;
   readonly host: string;
   readonly port: number;
-  readonly pid?: number;
+  readonly pid?: number | undefined;
   /** True when the suite started the process (node, bun, exec). */
   readonly launched: boolean;
   /** The last lines the process printed (stdout and stderr). */
@@ -201,15 +201,6 @@ export async function processGroupEvidence(pgid: number): Promise<ProcessEvidenc
   return { fds, cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: rss, processes };
 }
 
-/** The readable name of a descriptor, for a leak message (socket:[...], a file path, ...). */
-export async function describeDescriptor(pid: number, fd: string): Promise<string> {
-  try {
-    return await readlink(`/proc/${pid}/fd/${fd}`);
-  } catch {
-    return "?";
-  }
-}
-
 function commandFor(
   spec: TargetSpec,
   port: number,
@@ -243,56 +234,98 @@ function addressTarget(spec: TargetSpec & { kind: "address" }): LaunchedTarget {
   };
 }
 
-/**
- * Starts a target (or wraps an address). node and bun get `--port 0` plus `serverArgs`, and report
- * their port on the `listening on` line; exec commands get a free port in {port} and PORT.
- */
-export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}): Promise<LaunchedTarget> {
-  if (spec.kind === "address") return addressTarget(spec);
-  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
-  const stopTimeoutMs = options.stopTimeoutMs ?? 35_000;
-  const port = spec.kind === "exec" ? await freePort() : 0;
-  const { file, args } = commandFor(spec, port, options.serverArgs ?? []);
-  const child: ChildProcess = spawn(file, args, {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PORT: String(port) },
-  });
-  const tail = new OutputTail();
-  let status: { code: number | null; signal: string | null } | null = null;
-  const exitedPromise = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      status = { code, signal };
-      resolve(status);
+/** The address a launched target's `listening on HOST:PORT` line names (wildcards mean loopback). */
+function announcedAddress(text: string): { host: string; port: number } | null {
+  const match = LISTENING_LINE.exec(text);
+  if (!match) return null;
+  const host = (match[1] as string).replace(/^\[|\]$/g, "");
+  return { host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host, port: Number(match[2]) };
+}
+
+/** A target the suite started: its process group, its output, its exit, its address once it listens. */
+class ProcessTarget implements LaunchedTarget {
+  readonly launched = true;
+  host = "127.0.0.1";
+  port: number;
+  readonly pid: number | undefined;
+  private status: ExitStatus | null = null;
+  private readonly exitedPromise: Promise<ExitStatus>;
+  private readonly tail = new OutputTail();
+  private announced: { host: string; port: number } | null = null;
+
+  constructor(
+    readonly spec: TargetSpec,
+    private readonly child: ChildProcess,
+    freePortGiven: number,
+    private readonly stopTimeoutMs: number,
+  ) {
+    this.port = freePortGiven;
+    this.pid = child.pid;
+    this.exitedPromise = new Promise<ExitStatus>((resolve) => {
+      child.once("exit", (code, signal) => resolve((this.status = { code, signal })));
+      child.once("error", (error) => {
+        this.tail.add(Buffer.from(`spawn failed: ${error.message}\n`));
+        resolve((this.status = { code: null, signal: null }));
+      });
     });
-    child.once("error", (error) => {
-      tail.add(Buffer.from(`spawn failed: ${error.message}\n`));
-      status = { code: null, signal: null };
-      resolve(status);
+    let lines = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.tail.add(chunk);
+      if (this.announced) return;
+      lines += chunk.toString("utf8");
+      this.announced = announcedAddress(lines);
     });
-  });
-  let announced: { host: string; port: number } | null = null;
-  let lineBuffer = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    tail.add(chunk);
-    if (announced) return;
-    lineBuffer += chunk.toString("utf8");
-    const match = LISTENING_LINE.exec(lineBuffer);
-    if (match) {
-      const host = (match[1] as string).replace(/^\[|\]$/g, "");
-      announced = {
-        host: host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host,
-        port: Number(match[2]),
-      };
+    child.stderr?.on("data", (chunk: Buffer) => this.tail.add(chunk));
+  }
+
+  /** Waits for the `listening on` line (or, for exec targets, the port to accept); throws when it never comes. */
+  async waitForListening(startTimeoutMs: number): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < startTimeoutMs) {
+      if (this.announced) {
+        ({ host: this.host, port: this.port } = this.announced);
+        return;
+      }
+      if (this.status !== null) {
+        await sleep(50);
+        throw new TargetExitedError(
+          `target ${this.spec.text} exited before listening (${describeStatus(this.status)})${tailSuffix(this.tail.lines())}`,
+          this.tail.lines(),
+        );
+      }
+      if (this.spec.kind === "exec" && (await canConnect("127.0.0.1", this.port, 500))) return;
+      await sleep(100);
     }
-  });
-  child.stderr?.on("data", (chunk: Buffer) => tail.add(chunk));
-  const pid = child.pid;
+    await this.stop();
+    throw new TargetNotListeningError(
+      `target ${this.spec.text} did not listen within ${startTimeoutMs} ms${tailSuffix(this.tail.lines())}`,
+      this.tail.lines(),
+    );
+  }
+
+  outputTail(): string {
+    return this.tail.lines();
+  }
+
+  processEvidence(): Promise<ProcessEvidence | null> {
+    return this.pid === undefined || this.status !== null
+      ? Promise.resolve(null)
+      : processGroupEvidence(this.pid);
+  }
+
+  exitStatus(): ExitStatus | null {
+    return this.status;
+  }
+
+  exited(): Promise<ExitStatus> {
+    return this.exitedPromise;
+  }
 
   /** node and bun: the server's own process; exec: every process of the group but the shell. */
-  const signalServer = async (name: NodeJS.Signals): Promise<void> => {
-    if (pid === undefined || status !== null) return;
-    const pids = spec.kind === "exec" ? (await groupPids(pid)).filter((p) => p !== pid) : [];
+  async signal(name: NodeJS.Signals): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined || this.status !== null) return;
+    const pids = this.spec.kind === "exec" ? (await groupPids(pid)).filter((p) => p !== pid) : [];
     for (const p of pids.length > 0 ? pids : [pid]) {
       try {
         process.kill(p, name);
@@ -300,70 +333,47 @@ export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}
         // already gone
       }
     }
-  };
-  const stop = async (stopOptions: { readonly graceMs?: number } = {}): Promise<void> => {
-    if (pid === undefined) return;
-    const graceMs = stopOptions.graceMs ?? stopTimeoutMs;
-    if (status === null && graceMs > 0) {
-      try {
-        process.kill(-pid, "SIGTERM");
-      } catch {
-        // group already gone
-      }
-      await within(exitedPromise, graceMs);
-    }
-    // SIGKILL the group in every case: an exec shell may have exited while its server lives on.
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // group already gone
-    }
-    if (status === null) await within(exitedPromise, 2000);
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-  };
+  }
 
-  const started = Date.now();
-  let address: { host: string; port: number } | null = null;
-  while (Date.now() - started < startTimeoutMs) {
-    if (announced) {
-      address = announced;
-      break;
+  async stop(options: { readonly graceMs?: number } = {}): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const graceMs = options.graceMs ?? this.stopTimeoutMs;
+    if (this.status === null && graceMs > 0) {
+      killGroup(pid, "SIGTERM");
+      await within(this.exitedPromise, graceMs);
     }
-    if (status !== null) {
-      await sleep(50);
-      throw new TargetExitedError(
-        `target ${spec.text} exited before listening (${describeStatus(status)})${tailSuffix(tail.lines())}`,
-        tail.lines(),
-      );
-    }
-    if (spec.kind === "exec" && (await canConnect("127.0.0.1", port, 500))) {
-      address = { host: "127.0.0.1", port };
-      break;
-    }
-    await sleep(100);
+    killGroup(pid, "SIGKILL"); // in every case: an exec shell may have exited while its server lives on
+    if (this.status === null) await within(this.exitedPromise, 2000);
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
-  if (!address) {
-    await stop();
-    throw new TargetNotListeningError(
-      `target ${spec.text} did not listen within ${startTimeoutMs} ms${tailSuffix(tail.lines())}`,
-      tail.lines(),
-    );
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group already gone
   }
-  const bound = address;
-  return {
-    spec,
-    host: bound.host,
-    port: bound.port,
-    ...(pid !== undefined ? { pid } : {}),
-    launched: true,
-    outputTail: () => tail.lines(),
-    processEvidence: async () => (pid === undefined || status !== null ? null : processGroupEvidence(pid)),
-    exitStatus: () => status,
-    exited: () => exitedPromise,
-    signal: signalServer,
-    stop,
-  };
+}
+
+/**
+ * Starts a target (or wraps an address). node and bun get `--port 0` plus `serverArgs`, and report
+ * their port on the `listening on` line; exec commands get a free port in {port} and PORT.
+ */
+export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}): Promise<LaunchedTarget> {
+  if (spec.kind === "address") return addressTarget(spec);
+  const port = spec.kind === "exec" ? await freePort() : 0;
+  const { file, args } = commandFor(spec, port, options.serverArgs ?? []);
+  const child = spawn(file, args, {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: String(port) },
+  });
+  const target = new ProcessTarget(spec, child, port, options.stopTimeoutMs ?? 35_000);
+  await target.waitForListening(options.startTimeoutMs ?? 20_000);
+  return target;
 }
 
 export function describeStatus(status: ExitStatus): string {

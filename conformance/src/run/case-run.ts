@@ -1,0 +1,157 @@
+/**
+ * One case in the run's sequence: check the target answers, execute the case, check it still
+ * answers (or bring it back), replay a failure once with the same seed, and make the result.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ConformanceCase } from "../case.js";
+import { formatReplay } from "../replay.js";
+import type { CaseResult } from "../report.js";
+import { type SanityResult, sanityCheck } from "../sanity.js";
+import type { ProcessEvidence } from "../target.js";
+import { type ExecutionEnv, executeCase } from "./execute.js";
+import { type CaseOutcome, judge } from "./judge.js";
+import type { RunPlan } from "./plan.js";
+import { replayCommandFor } from "./replay-command.js";
+
+export interface CaseRunEnv extends ExecutionEnv {
+  readonly plan: RunPlan;
+}
+
+/** What one case came to, and what it means for the rest of the run. */
+export interface CaseRun {
+  readonly result: CaseResult;
+  /** Set when the run cannot go on (the target could not be brought back). */
+  readonly incompleteReason?: string;
+  /** For a case that stops the target: what the OS showed of it just before. */
+  readonly processBeforeStop?: ProcessEvidence | null;
+}
+
+function sanity(env: CaseRunEnv): Promise<SanityResult> {
+  const { target } = env.session;
+  return sanityCheck(target.host, target.port, env.book, env.waits.waitMs);
+}
+
+/** The target answered before the case and does not after (or stopped accepting connections). */
+function brokenAfter(before: SanityResult, after: SanityResult): boolean {
+  return before.state === "ok"
+    ? after.state !== "ok"
+    : before.state !== "refused" && after.state === "refused";
+}
+
+/**
+ * After the case: a target stopped on purpose is cleared away; one that died is brought back (its
+ * death a ROBUST-1 failure unless the case failed already); one that stopped answering fails the
+ * case (ROBUST-1), after coarse retries, since it may still be releasing the case's connections.
+ */
+async function checkAfter(
+  c: ConformanceCase,
+  outcome: CaseOutcome,
+  before: SanityResult,
+  env: CaseRunEnv,
+): Promise<{ outcome: CaseOutcome; incompleteReason?: string }> {
+  const { session } = env;
+  if (c.stopsTarget) {
+    await session.stopAfterCase();
+    return { outcome };
+  }
+  if (outcome.targetDied || session.died()) {
+    const judged =
+      !outcome.targetDied && outcome.verdict !== "fail"
+        ? judge(new Error("the target died"), env.strict, session.target.exitStatus())
+        : outcome;
+    const reason = await session.recover(`after ${c.id}`, env.book, env.waits);
+    return { outcome: judged, ...(reason ? { incompleteReason: reason } : {}) };
+  }
+  let after = await sanity(env);
+  for (let retry = 0; retry < 3 && brokenAfter(before, after) && !session.died(); retry++) {
+    await sleep(env.waits.floorMs);
+    after = await sanity(env);
+  }
+  let judged = outcome;
+  if (brokenAfter(before, after) && outcome.verdict !== "fail") {
+    judged = {
+      ...outcome,
+      verdict: "fail",
+      violatedRule: "ROBUST-1",
+      message: `ROBUST-1: expected the server to keep answering new connections after the case, got ${after.state}: ${after.detail}`,
+    };
+  }
+  if (after.state === "refused" || (before.state === "ok" && after.state !== "ok")) {
+    const reason = await session.recover(`after ${c.id}`, env.book, env.waits);
+    if (reason) return { outcome: judged, incompleteReason: reason };
+  }
+  return { outcome: judged };
+}
+
+function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string | undefined): CaseResult {
+  return {
+    id: c.id,
+    title: c.title,
+    section: c.section,
+    rules: [...c.rules],
+    verdict: outcome.verdict,
+    ...(outcome.violatedRule ? { violatedRule: outcome.violatedRule } : {}),
+    ...(outcome.message ? { message: outcome.message } : {}),
+    ...(outcome.transcript ? { transcript: outcome.transcript } : {}),
+    ...(outcome.runs !== undefined ? { runs: outcome.runs } : {}),
+    ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+    ...(targetOutput ? { targetOutput } : {}),
+    durationMs: 0,
+  };
+}
+
+/** A fail or warn gets its seed, path and replay command, and is replayed once to see it reproduce. */
+async function attachReplay(
+  result: CaseResult,
+  c: ConformanceCase,
+  seed: number,
+  outcome: CaseOutcome,
+  env: CaseRunEnv,
+): Promise<string | undefined> {
+  const { plan, session } = env;
+  result.seed = seed;
+  if (outcome.path) result.path = outcome.path;
+  const replay = formatReplay({ caseId: c.id, seed, ...(outcome.path ? { path: outcome.path } : {}) });
+  result.replayCommand = replayCommandFor(plan, replay);
+  if (plan.options.replay || session.dead || session.signal.aborted) return undefined;
+  await session.ensureRunning();
+  const again = await executeCase(c, env, seed, plan.options.runs, outcome.path);
+  result.reproduced = again.verdict === outcome.verdict && again.violatedRule === outcome.violatedRule;
+  if (c.stopsTarget) await session.stopAfterCase();
+  else if (again.targetDied || session.died())
+    return session.recover(`after replaying ${c.id}`, env.book, env.waits);
+  return undefined;
+}
+
+export async function runCaseInSequence(c: ConformanceCase, seed: number, env: CaseRunEnv): Promise<CaseRun> {
+  const { session, plan } = env;
+  const started = performance.now();
+  if (!(await session.ensureRunning())) {
+    const message = "the target could not be started again after the case that stopped it";
+    return { result: resultOf(c, { verdict: "error", message }, undefined), incompleteReason: message };
+  }
+  const before = await sanity(env);
+  if (before.state === "refused") {
+    const reason = await session.recover(`before ${c.id}`, env.book, env.waits);
+    if (reason) {
+      const message = `the target refuses connections before the case: ${before.detail}`;
+      return { result: resultOf(c, { verdict: "error", message }, undefined), incompleteReason: reason };
+    }
+  }
+  const processBeforeStop = c.stopsTarget ? await session.target.processEvidence() : undefined;
+  const executed = await executeCase(c, env, seed, plan.options.runs, plan.options.replay?.path);
+  const targetOutput = executed.targetDied ? session.target.outputTail() : undefined;
+  const checked = await checkAfter(c, executed, before, env);
+  const result = resultOf(c, checked.outcome, targetOutput);
+  let incompleteReason = checked.incompleteReason;
+  if (checked.outcome.verdict === "fail" || checked.outcome.verdict === "warn") {
+    const replayReason = await attachReplay(result, c, seed, checked.outcome, env);
+    incompleteReason ??= replayReason;
+  }
+  result.durationMs = Math.round(performance.now() - started);
+  return {
+    result,
+    ...(incompleteReason ? { incompleteReason } : {}),
+    ...(processBeforeStop !== undefined ? { processBeforeStop } : {}),
+  };
+}

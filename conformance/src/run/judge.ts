@@ -1,0 +1,73 @@
+/** The judge: what a case run threw, turned into a verdict naming one rule (spec section 14). */
+import { firstLine } from "@bridgekeeper/spec";
+import { rules } from "@bridgekeeper/spec/rules";
+import type { Verdict } from "../report.js";
+import { describeStatus, type ExitStatus } from "../target.js";
+import { Inconclusive, NotApplicable, Violation } from "../verdicts.js";
+
+/** What one execution of a case came to, before the run adds its seed, replay and timing. */
+export interface CaseOutcome {
+  verdict: Verdict;
+  violatedRule?: string;
+  message?: string;
+  transcript?: string;
+  path?: string;
+  runs?: number;
+  evidence?: Record<string, number | string>;
+  targetDied?: boolean;
+}
+
+/** The verdict a violated rule's keyword gives: MUST fails, SHOULD warns (fails under --strict), MAY informs. */
+export function verdictFor(ruleId: string, strict: boolean): Verdict {
+  const keyword = rules.find((r) => r.id === ruleId)?.keyword ?? "MUST";
+  if (keyword.startsWith("MUST")) return "fail";
+  if (keyword.startsWith("SHOULD")) return strict ? "fail" : "warn";
+  return "info";
+}
+
+/** A violation as it stands. */
+export function violationOutcome(error: Violation, strict: boolean): CaseOutcome {
+  return {
+    verdict: verdictFor(error.rule, strict),
+    violatedRule: error.rule,
+    message: error.message,
+    ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+    ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
+  };
+}
+
+/**
+ * Turns what a run threw into a verdict. `exit` is the target's exit status when its process is
+ * gone: a client that only saw bytes go missing was seeing the death, which is ROBUST-1.
+ */
+export function judge(error: unknown, strict: boolean, exit: ExitStatus | null): CaseOutcome {
+  const died = exit !== null;
+  if (error instanceof Violation && !(died && error.kind === "missing")) {
+    const outcome = violationOutcome(error, strict);
+    return {
+      ...outcome,
+      message: died ? `${error.message} (and the target died: ${describeStatus(exit)})` : error.message,
+      targetDied: died,
+    };
+  }
+  if (exit !== null) {
+    const saw = error instanceof Violation ? `; the client saw: ${error.message}` : "";
+    const transcript =
+      error instanceof Inconclusive || error instanceof Violation ? error.transcript : undefined;
+    return {
+      verdict: "fail",
+      violatedRule: "ROBUST-1",
+      message: `ROBUST-1: expected the server to keep running, got its process ended (${describeStatus(exit)})${saw}`,
+      ...(transcript !== undefined ? { transcript } : {}),
+      targetDied: true,
+    };
+  }
+  if (error instanceof NotApplicable) return { verdict: "not-applicable", message: error.message };
+  if (error instanceof Inconclusive)
+    return {
+      verdict: "error",
+      message: error.message,
+      ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+    };
+  return { verdict: "error", message: `the harness could not judge: ${firstLine(error)}` };
+}
