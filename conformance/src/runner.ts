@@ -26,17 +26,19 @@ import {
 import {
   assembleReport,
   type CaseResult,
+  type FuzzFinding,
   REPORT_SCHEMA,
   type Report,
   type ReportHeader,
   type Verdict,
 } from "./report.js";
+import type { FlowSamples } from "./samples.js";
 import { measureRoundTrip, type SanityResult, sanityCheck } from "./sanity.js";
 import { selectCases } from "./selection.js";
 import { describeStatus, type LaunchedTarget, launchTarget, parseTarget, type TargetSpec } from "./target.js";
-import { Inconclusive, NotApplicable, Violation } from "./verdicts.js";
+import { Inconclusive, type Mismatch, NotApplicable, Violation } from "./verdicts.js";
 import { within } from "./wait.js";
-import { WireLog } from "./wirelog.js";
+import { WireLog, type WireRecord } from "./wirelog.js";
 
 export const SUITE_VERSION: string = (
   JSON.parse(readFileSync(join(repoRoot, "conformance", "package.json"), "utf8")) as { version: string }
@@ -164,6 +166,9 @@ interface CaseOutcome {
   violatedRule?: string;
   message?: string;
   transcript?: string;
+  wire?: WireRecord;
+  mismatch?: Mismatch;
+  samples?: FlowSamples;
   path?: string;
   runs?: number;
   evidence?: Record<string, number | string>;
@@ -264,6 +269,24 @@ function makeContext(
   };
 }
 
+/** The conversation a thrown Violation or Inconclusive carries: transcript, wire events, samples. */
+function wireOf(error: Violation | Inconclusive): Partial<CaseOutcome> {
+  return {
+    ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+    ...(error.wire !== undefined ? { wire: error.wire } : {}),
+    ...(error.samples !== undefined ? { samples: error.samples } : {}),
+  };
+}
+
+/** Everything a thrown Violation or Inconclusive carries for the report besides its message. */
+function carried(error: Violation | Inconclusive): Partial<CaseOutcome> {
+  return {
+    ...wireOf(error),
+    ...(error instanceof Violation && error.evidence !== undefined ? { evidence: error.evidence } : {}),
+    ...(error instanceof Violation && error.mismatch !== undefined ? { mismatch: error.mismatch } : {}),
+  };
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
   return String(error);
@@ -279,8 +302,7 @@ function judge(error: unknown, strict: boolean, session: Session): CaseOutcome {
       violatedRule: error.rule,
       message:
         died && status ? `${error.message} (and the target died: ${describeStatus(status)})` : error.message,
-      ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
-      ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
+      ...carried(error),
       targetDied: died,
     };
   }
@@ -289,19 +311,13 @@ function judge(error: unknown, strict: boolean, session: Session): CaseOutcome {
       verdict: "fail",
       violatedRule: "ROBUST-1",
       message: `ROBUST-1: expected the server to keep running, got its process ended (${describeStatus(status)})${error instanceof Violation ? `; the client saw: ${error.message}` : ""}`,
-      ...((error instanceof Inconclusive || error instanceof Violation) && error.transcript !== undefined
-        ? { transcript: error.transcript }
-        : {}),
+      ...(error instanceof Inconclusive || error instanceof Violation ? wireOf(error) : {}),
       targetDied: true,
     };
   }
   if (error instanceof NotApplicable) return { verdict: "not-applicable", message: error.message };
   if (error instanceof Inconclusive) {
-    return {
-      verdict: "error",
-      message: error.message,
-      ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
-    };
+    return { verdict: "error", message: error.message, ...carried(error) };
   }
   return { verdict: "error", message: `the harness could not judge: ${describeError(error)}` };
 }
@@ -319,10 +335,13 @@ async function runOnce<T>(
     // A socket error may come just before the process exit is reported: give it a moment.
     if (session.target.launched && !session.died()) await within(session.target.exited(), 300);
     const transcript = log.render();
-    if (error instanceof Violation || error instanceof Inconclusive) error.transcript = transcript;
-    else if (session.died()) {
+    if (error instanceof Violation || error instanceof Inconclusive) {
+      error.transcript = transcript;
+      error.wire = log.toRecord();
+    } else if (session.died()) {
       const wrapped = new Inconclusive(describeError(error));
       wrapped.transcript = transcript;
+      wrapped.wire = log.toRecord();
       throw wrapped;
     }
     throw error;
@@ -385,7 +404,12 @@ async function runScenario(
     const note = await runOnce((env) => c.run(ctx, env, seed), ctx, session);
     if (session.died() && !c.stopsTarget) return judge(new Error("the target died"), strict, session);
     return note
-      ? { verdict: "pass", message: note.message, ...(note.evidence ? { evidence: note.evidence } : {}) }
+      ? {
+          verdict: "pass",
+          message: note.message,
+          ...(note.evidence ? { evidence: note.evidence } : {}),
+          ...(note.samples ? { samples: note.samples } : {}),
+        }
       : { verdict: "pass" };
   } catch (error) {
     if (c.stopsTarget && error instanceof Violation) {
@@ -393,8 +417,7 @@ async function runScenario(
         verdict: verdictFor(error.rule, strict),
         violatedRule: error.rule,
         message: error.message,
-        ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
-        ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
+        ...carried(error),
       };
     }
     return judge(error, strict, session);
@@ -533,6 +556,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   const cases: CaseResult[] = [];
   let incompleteReason: string | undefined;
   const counterexamples: string[] = [];
+  /** Fuzz rounds after the first: every counterexample, so one report covers them all. */
+  const found: FuzzFinding[] = [];
   let fuzzRounds = 0;
   try {
     const baseWait = options.timeoutMs ?? 5000;
@@ -581,14 +606,13 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
           if (earlier && result.verdict === "fail" && earlier.verdict !== "fail")
             Object.assign(earlier, result);
         }
-        if (
-          (result.verdict === "fail" || result.verdict === "warn") &&
-          failuresDir &&
-          result.seed !== undefined
-        ) {
-          const file = await writeFailureFile(failuresDir, failureFileFor(result));
+        const counterexample = result.verdict === "fail" || result.verdict === "warn";
+        let file: string | undefined;
+        if (counterexample && failuresDir && result.seed !== undefined) {
+          file = await writeFailureFile(failuresDir, failureFileFor(result));
           counterexamples.push(file);
         }
+        if (counterexample && round > 0) found.push({ round, ...(file ? { file } : {}), result });
         if (session.deadTarget || incompleteReason) break;
       }
       round++;
@@ -659,8 +683,11 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
         ...(outcome.violatedRule ? { violatedRule: outcome.violatedRule } : {}),
         ...(outcome.message ? { message: outcome.message } : {}),
         ...(outcome.transcript ? { transcript: outcome.transcript } : {}),
+        ...(outcome.wire ? { wire: outcome.wire } : {}),
+        ...(outcome.mismatch ? { mismatch: outcome.mismatch } : {}),
         ...(outcome.runs !== undefined ? { runs: outcome.runs } : {}),
         ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+        ...(outcome.samples ? { samples: outcome.samples } : {}),
         ...(targetOutput ? { targetOutput } : {}),
         durationMs: 0,
       };
@@ -745,7 +772,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       ...report,
       ...(baseline ? { baseline } : {}),
       ...(fuzzDeadline !== undefined
-        ? { fuzz: { durationMs: options.fuzzMs ?? 0, rounds: fuzzRounds, counterexamples } }
+        ? { fuzz: { durationMs: options.fuzzMs ?? 0, rounds: fuzzRounds, counterexamples, found } }
         : {}),
       ...(session.target.launched
         ? { process: { atStart: processAtStart, atEnd: processAtEnd, restarts: session.restarts } }

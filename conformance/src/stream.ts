@@ -3,7 +3,7 @@
  * that end on question boundaries, and a streaming verifier of the replies (hundreds of MiB are
  * checked without being kept).
  */
-import { around } from "./bytes.js";
+import { around, excerptAt } from "./bytes.js";
 import type { WireClient } from "./client.js";
 import type { AnswerBook } from "./model.js";
 
@@ -74,6 +74,8 @@ export class ReplyVerifier {
   /** The total owed (set once the number of questions is known). */
   expectedTotal = 0;
   mismatch: string | null = null;
+  /** The first differing byte as data: its offset in the replies, what was expected there and what came. */
+  mismatchAt: { offset: number; expected: string; got: string } | null = null;
 
   constructor(
     private readonly book: AnswerBook,
@@ -119,6 +121,11 @@ export class ReplyVerifier {
         while (i < n && want[i] === got[i]) i++;
         const where = this.verified + i;
         this.mismatch = `byte ${where} (reply ${this.repliesStarted}) differs: expected ${around(this.current, this.offsetInCurrent + i, 24)}, got ${around(chunk, at + i, 24)}`;
+        this.mismatchAt = {
+          offset: where,
+          expected: excerptAt(this.current, this.offsetInCurrent + i),
+          got: excerptAt(chunk, at + i),
+        };
         return;
       }
       this.verified += n;

@@ -2,8 +2,9 @@
 import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectUsable } from "../checks.js";
+import { type FlowSampler, type FlowSamples, withFlowSampler } from "../samples.js";
 import { pushUntilStall, QuestionChunker, ReplyVerifier } from "../stream.js";
-import { Inconclusive, Violation } from "../verdicts.js";
+import { Inconclusive, Violation, withMismatch } from "../verdicts.js";
 
 const CAP_BYTES = 128 * 1024 * 1024;
 /** Replies read back in full up to this size; past it a prefix is verified and the client resets. */
@@ -40,15 +41,35 @@ interface SlowReaderOptions {
   readonly capBytes: number;
 }
 
+export interface SlowReaderResult {
+  readonly evidence: Record<string, number | string>;
+  /** Bytes pushed, bytes of replies received and the server's RSS, every 100 ms. */
+  readonly samples: FlowSamples;
+}
+
 /**
  * A client pipelines and reads nothing until its writes stall; meanwhile another client is
- * answered; then it reads, and every reply must arrive once, in order.
+ * answered; then it reads, and every reply must arrive once, in order. Sampled all along.
  */
 export async function slowReader(
   ctx: CaseContext,
   env: RunEnv,
   seed: number,
   options: SlowReaderOptions,
+): Promise<SlowReaderResult> {
+  const { result, samples } = await withFlowSampler(
+    () => env.log.now(),
+    (sampler) => slowReaderRun(ctx, env, seed, options, sampler),
+  );
+  return { evidence: result, samples };
+}
+
+async function slowReaderRun(
+  ctx: CaseContext,
+  env: RunEnv,
+  seed: number,
+  options: SlowReaderOptions,
+  sampler: FlowSampler,
 ): Promise<Record<string, number | string>> {
   const reader = await env.clients.open({ keep: false, logReceived: false });
   const other = await env.clients.open();
@@ -56,6 +77,11 @@ export async function slowReader(
   const before = await ctx.target.processEvidence();
   let otherOffset = await expectUsable(ctx, other, 0, "FAIR-1", "on a second connection before the push");
   const chunker = new QuestionChunker(ctx.book, seed, options.favourite);
+  sampler.start({
+    pushedBytes: () => chunker.bytes - reader.unsentBytes,
+    replyBytes: () => reader.receivedCount,
+    rssBytes: async () => (await ctx.target.processEvidence())?.rssBytes ?? null,
+  });
   // After a FIN every owed reply must be read back: keep that under FULL_READ_LIMIT / 2.
   const capBytes = options.halfClose
     ? Math.max(
@@ -68,6 +94,8 @@ export async function slowReader(
   );
   const push = await pushUntilStall(reader, chunker, capBytes, ctx.floorMs, ctx.signal);
   const pushedAt = performance.now();
+  // pushUntilStall waited the quiet floor for a 'drain' before it called the writes stalled.
+  if (push.stalled) sampler.mark("writes stalled", env.log.now() - ctx.floorMs);
   env.log.add(reader.id, push.stalled ? "stall" : "note", {
     text: `${formatSize(push.pushed)} pushed (${push.questions} questions) in ${(push.ms / 1000).toFixed(1)} s`,
   });
@@ -94,13 +122,18 @@ export async function slowReader(
     // much output): look at the first replies before blaming the bounded-buffering rule.
     const check = new ReplyVerifier(ctx.book, seed, options.favourite);
     check.attach(reader);
+    sampler.mark("client reads");
     reader.resumeReading();
     await reader.waitUntil(() => check.mismatch !== null || check.verified >= 1024 * 1024, ctx.floorMs);
     if (check.mismatch) {
-      throw new Violation(
-        "ANSWER-2",
-        "the replies to pipelined questions, in order, byte for byte",
-        check.mismatch,
+      throw mismatchOf(
+        reader.id,
+        check,
+        new Violation(
+          "ANSWER-2",
+          "the replies to pipelined questions, in order, byte for byte",
+          check.mismatch,
+        ),
       );
     }
     throw new Violation(
@@ -128,7 +161,10 @@ export async function slowReader(
       "FAIR-1",
       "on another connection while one client is not reading",
     );
-  if (options.halfClose) reader.finish();
+  if (options.halfClose) {
+    sampler.mark("FIN");
+    reader.finish();
+  }
   const owed = ReplyVerifier.totalFor(ctx.book, seed, push.questions, options.favourite);
   const verifier = new ReplyVerifier(ctx.book, seed, options.favourite);
   verifier.expectedTotal = owed;
@@ -138,6 +174,7 @@ export async function slowReader(
   env.log.note(
     `c${reader.id} starts reading: ${formatSize(owed)} of replies owed, ${readAll ? "reading all" : `verifying the first ${formatSize(target)}`}`,
   );
+  sampler.mark("client reads");
   reader.resumeReading();
   const outcome = await reader.waitUntil(
     () => verifier.verified >= target || verifier.mismatch !== null,
@@ -147,7 +184,11 @@ export async function slowReader(
   evidence.replyBytesOwed = owed;
   evidence.replyBytesVerified = verifier.verified;
   if (verifier.mismatch)
-    throw new Violation("FLOW-1", "every reply exactly once, in order, byte for byte", verifier.mismatch);
+    throw mismatchOf(
+      reader.id,
+      verifier,
+      new Violation("FLOW-1", "every reply exactly once, in order, byte for byte", verifier.mismatch),
+    );
   if (verifier.verified < target) {
     const idleMs = ctx.limits.idleTimeoutSec * 1000;
     if (outcome === "closed" && readMs + ctx.floorMs > idleMs * 0.9) {
@@ -201,6 +242,11 @@ export async function slowReader(
   return evidence;
 }
 
+/** The verifier's first differing byte, on the violation it explains. */
+function mismatchOf(conn: number, verifier: ReplyVerifier, violation: Violation): Violation {
+  return verifier.mismatchAt ? withMismatch(violation, { conn, ...verifier.mismatchAt }) : violation;
+}
+
 export const flowCases: ConformanceCase[] = [
   scenario({
     id: "flow.slow-reader",
@@ -209,10 +255,11 @@ export const flowCases: ConformanceCase[] = [
     section: "7.2",
     rules: ["FLOW-2", "FLOW-1", "FLOW-3", "FAIR-1", "RESOURCE-3"],
     async run(ctx, env, seed) {
-      const evidence = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES });
+      const { evidence, samples } = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES });
       return {
         message: `${formatSize(Number(evidence.pushedBytes))} pushed before the writes stalled; ${formatSize(Number(evidence.replyBytesVerified))} of replies verified`,
         evidence,
+        samples,
       };
     },
   }),
@@ -223,10 +270,11 @@ export const flowCases: ConformanceCase[] = [
     rules: ["FLOW-2", "FLOW-1", "FAIR-1", "RESOURCE-3"],
     async run(ctx, env, seed) {
       const favourite = costliestQuestion(ctx);
-      const evidence = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES, favourite });
+      const { evidence, samples } = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES, favourite });
       return {
         message: `question ${favourite + 1} (the costliest) asked 3 times in 4; ${formatSize(Number(evidence.pushedBytes))} pushed before the stall`,
         evidence,
+        samples,
       };
     },
   }),
