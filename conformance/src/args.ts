@@ -1,7 +1,6 @@
 /** Command-line parsing for launcelot-conformance. Every mistake is a UsageError (exit 2). */
 import { UsageError } from "./errors.js";
-
-export type ReporterName = "pretty" | "json" | "junit";
+import { parseReporterSpecs, type ReporterSpec } from "./reporters.js";
 
 export interface CliArgs {
   target?: string;
@@ -16,7 +15,8 @@ export interface CliArgs {
   skip: string[];
   strict: boolean;
   list: boolean;
-  reporter: ReporterName;
+  /** The reports to write (from every --reporter and --out). */
+  reporters: ReporterSpec[];
   out?: string;
   timeoutMs?: number;
   replay?: string;
@@ -91,10 +91,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     skip: [],
     strict: false,
     list: false,
-    reporter: "pretty",
+    reporters: [],
     help: false,
     version: false,
   };
+  const reporterValues: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] as string;
     let flag = raw;
@@ -157,9 +158,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.skip.push(...list(value));
         break;
       case "--reporter":
-        if (value !== "pretty" && value !== "json" && value !== "junit")
-          throw new UsageError(`--reporter must be pretty, json or junit, got ${JSON.stringify(value)}`);
-        args.reporter = value;
+        reporterValues.push(value);
         break;
       case "--out":
         args.out = value;
@@ -184,6 +183,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
     }
   }
+  args.reporters = parseReporterSpecs(reporterValues, args.out);
   if (!args.help && !args.version && !args.list && args.replay === undefined && args.target === undefined)
     throw new UsageError(
       "--target is required: node, bun, HOST:PORT, tcp://HOST:PORT or exec:COMMAND (see --help)",
@@ -221,8 +221,9 @@ options:
   --skip LIST              same syntax; skip those
   --strict                 SHOULD violations fail instead of warning
   --list                   print the cases, their rules and the rule coverage, then exit
-  --reporter R             pretty (default), json or junit
-  --out FILE               write the report there (default: stdout)
+  --reporter R[:FILE]      pretty (default), json, junit or html; repeatable, each to its FILE
+                           (at most one to stdout): --reporter pretty --reporter html:report.html
+  --out FILE               write the one report there (default: stdout)
   --timeout MS             progress wait: no byte for this long is "no answer" (default 5000;
                            the suite waits at least 50 x the measured round trip)
   --replay X               rerun one counterexample: CASE@SEED[:PATH] or a failure file
