@@ -43,6 +43,19 @@ export function renderCounts(report: Report): string {
   return `<p class="counts">${items.join(" ")} <span class="muted">of ${report.cases.length} cases</span></p>`;
 }
 
+/** Links to every failing or warning case (and errors), so the page reads failures first. */
+function failureLinks(report: Report): string {
+  const bad = report.cases.filter(
+    (c) => c.verdict === "fail" || c.verdict === "warn" || c.verdict === "error",
+  );
+  if (bad.length === 0) return "";
+  const links = bad.map(
+    (c) =>
+      `<a class="verdict-${c.verdict}" href="#case-${esc(c.id)}">${esc(c.id)}</a> <span class="muted">(${esc(c.violatedRule ?? c.verdict)})</span>`,
+  );
+  return `<p class="failures">Failures, warnings and errors: ${links.join(", ")}</p>`;
+}
+
 export function renderHeader(report: Report): string {
   const table = report.table
     ? `${esc(report.table.name)} (${report.table.entries} entries) <code>${esc(report.table.path)}</code>`
@@ -88,6 +101,7 @@ export function renderHeader(report: Report): string {
     `<h1>Launcelot conformance: <code>${esc(report.target)}</code></h1>`,
     `<p class="exit" data-exit-code="${report.exitCode}">exit code ${report.exitCode}: <b>${esc(exitWords(report.exitCode))}</b></p>`,
     renderCounts(report),
+    failureLinks(report),
     `<dl class="facts">${rows.join("")}</dl>`,
     "</header>",
   ].join("\n");

@@ -14,6 +14,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; color: var(--muted); }
 .report-head.exit-1 { border-color: var(--fail); } .report-head.exit-2, .report-head.exit-3 { border-color: var(--error); }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 .facts dt { font-weight: 600; } .facts dd { margin: 0; overflow-wrap: anywhere; }
+.failures a { color: var(--v); font-weight: 700; }
 .counts .count { display: inline-block; padding: 1px 8px; margin: 2px 2px 2px 0; border-radius: 10px; border: 1px solid var(--line); }
 .verdict-pass { --v: var(--pass); } .verdict-fail { --v: var(--fail); } .verdict-warn { --v: var(--warn); }
 .verdict-info { --v: var(--info); } .verdict-not-applicable { --v: var(--na); } .verdict-error { --v: var(--error); }

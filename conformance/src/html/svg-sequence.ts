@@ -17,7 +17,9 @@ const LANE = 110;
 const SPAN = 420;
 const GUTTER = 96;
 /** Rows drawn at most: the first and last half of them, with the gap between shown. */
-const MAX_ROWS = 160;
+const MAX_ROWS = 120;
+/** Characters of an excerpt kept in an arrow's tooltip. */
+const TITLE_EXCERPT = 100;
 
 type Row =
   | { readonly type: "group"; readonly group: EventGroup }
@@ -54,14 +56,17 @@ function rowsOf(wire: WireRecord, marked: number, mismatch: Mismatch | undefined
   const head = compactEvents(wire.events.slice(0, gapAt), { alone });
   const tailAlone = new Set([...alone].map((i) => i - gapAt));
   const tail = shift(compactEvents(wire.events.slice(gapAt), { alone: tailAlone }), gapAt);
+  const kept = `${wire.dropped} events not kept in the log`;
   let rows: Row[] = head.map((group): Row => ({ type: "group", group }));
-  if (wire.dropped > 0) rows.push({ type: "gap", text: `${wire.dropped} events not kept in the log` });
+  if (wire.dropped > 0) rows.push({ type: "gap", text: kept });
   rows.push(...tail.map((group): Row => ({ type: "group", group })));
   if (rows.length > MAX_ROWS) {
-    const hidden = rows.length - MAX_ROWS;
+    const hidden = rows.slice(MAX_ROWS / 2, rows.length - MAX_ROWS / 2);
+    const groups = hidden.filter((r) => r.type === "group").length;
+    const gap = hidden.length > groups ? ` and ${kept}` : "";
     rows = [
       ...rows.slice(0, MAX_ROWS / 2),
-      { type: "gap", text: `${hidden} rows not drawn (the transcript has every event kept)` },
+      { type: "gap", text: `${groups} rows not drawn (the transcript has them)${gap}` },
       ...rows.slice(rows.length - MAX_ROWS / 2),
     ];
   }
@@ -77,7 +82,8 @@ function rowHeight(row: Row): number {
 }
 
 function text(x: number, y: number, cls: string, content: string, anchor = "start"): string {
-  return `<text x="${x}" y="${y}" class="${cls}" text-anchor="${anchor}">${content}</text>`;
+  const align = anchor === "start" ? "" : ` text-anchor="${anchor}"`;
+  return `<text x="${x}" y="${y}" class="${cls}"${align}>${content}</text>`;
 }
 
 function labelText(parts: readonly LabelPart[]): string {
@@ -105,7 +111,9 @@ function dataArrow(group: EventGroup, y: number, layout: Layout): string {
     isMarked && layout.mismatch && e.at !== undefined ? layout.mismatch.offset - e.at : -1;
   const size = group.count > 1 ? `×${group.count}, ${e.size ?? 0} B each` : `${e.size ?? 0} B`;
   const parts = excerptLabel(e.excerpt ?? '""', offsetInEvent);
-  const title = `c${e.conn} ${sending ? "sent" : "received"} ${group.count > 1 ? `${group.count} × ` : ""}${e.size ?? 0} bytes at byte ${e.at ?? 0}: ${e.excerpt ?? ""}`;
+  const excerpt = e.excerpt ?? "";
+  const shown = excerpt.length > TITLE_EXCERPT ? `${excerpt.slice(0, TITLE_EXCERPT)}…` : excerpt;
+  const title = `c${e.conn} ${sending ? "sent" : "received"} ${group.count > 1 ? `${group.count} × ` : ""}${e.size ?? 0} bytes at byte ${e.at ?? 0}: ${shown}`;
   const dot = isMarked ? `<circle class="bad-dot" cx="${x + 14}" cy="${y}" r="4"/>` : "";
   return [
     `<g class="arrow ${e.kind}${isMarked ? " marked" : ""}" data-conn="${e.conn}" data-count="${group.count}">`,
