@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { allCases } from "../src/cases/index.js";
 import { computeCoverage } from "../src/coverage.js";
 import { excerptLabel, excerptTokens } from "../src/html/excerpt.js";
+import { laneLayout } from "../src/html/lanes.js";
 import { renderHtml } from "../src/html/page.js";
 import { niceScale, renderFlowChart } from "../src/html/svg-chart.js";
 import { markedEvent, renderSequence } from "../src/html/svg-sequence.js";
@@ -194,6 +195,28 @@ describe("the HTML report", () => {
     expect(html.length).toBeLessThan(2_000_000);
     const one = renderHtml(report([cases[0] as CaseResult]));
     expect(one.length).toBeLessThan(120_000);
+  });
+});
+
+describe("lanes", () => {
+  it("give seven connections a lane each, the marked one among them, and the others one shared lane", () => {
+    const log = new WireLog();
+    for (let i = 0; i < 40; i++) log.add(log.newConnectionId(), "connect");
+    const { events } = log.toRecord();
+    const lanes = laneLayout(events, 33, 100, 50);
+    expect(lanes.lanes.map((l) => l.label)).toEqual([
+      "c1",
+      "c2",
+      "c3",
+      "c4",
+      "c5",
+      "c6",
+      "c33",
+      "c7..c40 (33)",
+    ]);
+    expect(lanes.x(33)).toBe(400);
+    expect(lanes.x(40)).toBe(lanes.x(7));
+    expect(laneLayout(events.slice(0, 3), undefined, 100, 50).lanes).toHaveLength(3);
   });
 });
 
