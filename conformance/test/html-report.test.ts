@@ -2,42 +2,20 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { allCases } from "../src/cases/index.js";
-import { computeCoverage } from "../src/coverage.js";
 import { excerptLabel, excerptTokens } from "../src/html/excerpt.js";
 import { laneLayout } from "../src/html/lanes.js";
 import { renderHtml } from "../src/html/page.js";
 import { niceScale, renderFlowChart } from "../src/html/svg-chart.js";
 import { markedEvent, renderSequence } from "../src/html/svg-sequence.js";
-import { type CaseResult, exitCodeFor, REPORT_SCHEMA, type Report, summarize } from "../src/report.js";
+import type { CaseResult, Report } from "../src/report.js";
 import type { FlowSamples } from "../src/samples.js";
 import { WireLog, type WireRecord } from "../src/wirelog.js";
+import { reportOf } from "./sample-report.js";
 
 const EVIL = `</script><script>alert(1)</script><img src=x onerror="alert(2)">&amp;"'`;
 
 function report(cases: CaseResult[], extra: Partial<Report> = {}): Report {
-  return {
-    schema: REPORT_SCHEMA,
-    suiteVersion: "0.1.0",
-    specVersion: "1.0.0",
-    target: `exec:./srv ${EVIL}`,
-    targetKind: "exec",
-    launched: true,
-    table: { name: "canonical", path: "/x/canonical.json", entries: 3 },
-    seed: 7,
-    runs: null,
-    strict: false,
-    limits: { maxQuestion: 4096, idleTimeoutSec: 10, maxConnections: 256, source: "declared with flags" },
-    waits: { rttMs: 0.3, waitMs: 5000, floorMs: 2000, pauseMs: 5, rule: "r" },
-    margins: {},
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1234,
-    cases,
-    summary: summarize(cases),
-    coverage: computeCoverage(allCases),
-    incomplete: false,
-    exitCode: exitCodeFor(cases, false),
-    ...extra,
-  };
+  return reportOf(cases, { target: `exec:./srv ${EVIL}`, ...extra });
 }
 
 /** Two clients; c1 gets a reply with an evil payload, c2 a run of 300 equal writes. */
