@@ -125,17 +125,17 @@ describe("the HTML report in Debian's headless Chromium", () => {
       expect(await diagram.getAttribute("data-lanes")).toBe(String(connections + 1));
       expect(await article.locator(".arrow.marked tspan.bad").count()).toBe(failed?.mismatch ? 1 : 0);
 
+      const png = join(dir, "failing-run.png");
+      await page.screenshot({ path: png, fullPage: true });
+      expect((await stat(png)).size).toBeGreaterThan(10_000);
+      console.info(`HTML report screenshot: ${png}`);
+
       await article.locator("button.copy").click();
       await expect.poll(() => article.locator("button.copy").textContent()).toBe("Copied");
       expect(await page.evaluate("navigator.clipboard.readText()")).toBe(failed?.replayCommand);
 
       await page.emulateMedia({ media: "print" });
       expect(await article.locator("button.copy").isVisible()).toBe(false);
-      await page.emulateMedia({ media: "screen" });
-      const png = join(dir, "failing-run.png");
-      await page.screenshot({ path: png, fullPage: true });
-      expect((await stat(png)).size).toBeGreaterThan(10_000);
-      console.info(`HTML report screenshot: ${png}`);
       expect(problems).toEqual([]);
     },
     120_000,
