@@ -14,7 +14,7 @@ function probe(state: { pushed: number; replies: number }) {
 describe("FlowSampler", () => {
   it("samples until stopped, with marks, and leaves no timer behind", async () => {
     const state = { pushed: 0, replies: 0 };
-    const sampler = new FlowSampler(() => performance.now(), { intervalMs: 20 });
+    const sampler = new FlowSampler(() => performance.now(), { intervalMs: 20, rssEveryMs: 100 });
     sampler.start(probe(state));
     for (let i = 0; i < 10; i++) {
       state.pushed += 100;
@@ -27,6 +27,9 @@ describe("FlowSampler", () => {
     expect(samples.points.length).toBeGreaterThanOrEqual(3);
     expect(samples.points.at(-1)).toMatchObject({ pushedBytes: 1000, replyBytes: 500, rssBytes: 2000 });
     expect(samples.marks.map((m) => m.label)).toEqual(["writes stalled"]);
+    const withRss = samples.points.filter((p) => p.rssBytes !== undefined).length;
+    expect(withRss).toBeGreaterThanOrEqual(2);
+    expect(withRss).toBeLessThan(samples.points.length);
     const count = samples.points.length;
     await sleep(200);
     expect(sampler.snapshot().points.length).toBe(count);

@@ -53,7 +53,7 @@ function pictures(c: CaseResult, withDiagram: boolean): string {
   }
   if (c.samples && c.samples.points.length > 0)
     parts.push(
-      `<figure class="chart">${renderFlowChart(c.samples)}<figcaption>Sampled every ${c.samples.intervalMs} ms: bytes pushed, bytes of replies received, server RSS.</figcaption></figure>`,
+      `<figure class="chart">${renderFlowChart(c.samples)}<figcaption>Sampled every ${c.samples.intervalMs} ms: bytes pushed, bytes of replies received; the server's RSS every 500 ms.</figcaption></figure>`,
     );
   return parts.join("\n");
 }
