@@ -1,4 +1,5 @@
 /** Command-line parsing for launcelot-conformance. Every mistake is a UsageError (exit 2). */
+
 import {
   type FlagOption,
   type FlagValues,
@@ -7,8 +8,7 @@ import {
   stringFlag,
   UsageError,
 } from "@bridgekeeper/spec";
-
-export type ReporterName = "pretty" | "json" | "junit";
+import { parseReporterSpecs, type ReporterSpec } from "./reporters.js";
 
 export interface CliArgs {
   target?: string;
@@ -23,7 +23,8 @@ export interface CliArgs {
   skip: string[];
   strict: boolean;
   list: boolean;
-  reporter: ReporterName;
+  /** The reports to write (from every --reporter and --out). */
+  reporters: ReporterSpec[];
   out?: string;
   timeoutMs?: number;
   replay?: string;
@@ -46,7 +47,7 @@ const CLI_FLAGS = {
   runs: { type: "string" },
   only: { type: "string", multiple: true },
   skip: { type: "string", multiple: true },
-  reporter: { type: "string" },
+  reporter: { type: "string", multiple: true },
   out: { type: "string" },
   timeout: { type: "string" },
   replay: { type: "string" },
@@ -95,12 +96,6 @@ function list(text: string): string[] {
     .filter((x) => x !== "");
 }
 
-function reporterName(value: string): ReporterName {
-  if (value !== "pretty" && value !== "json" && value !== "junit")
-    throw new UsageError(`--reporter must be pretty, json or junit, got ${JSON.stringify(value)}`);
-  return value;
-}
-
 /** The options whose value is a number, read into the arguments. */
 function numericOptions(values: FlagValues): Partial<CliArgs> {
   const read = <T>(flag: string, parse: (flagName: string, text: string) => T): T | undefined => {
@@ -147,13 +142,12 @@ function checkCombinations(args: CliArgs): void {
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const values = parseFlags(argv, CLI_FLAGS);
-  const reporter = stringFlag(values, "reporter");
   const args: CliArgs = {
     only: listFlag(values, "only").flatMap(list),
     skip: listFlag(values, "skip").flatMap(list),
     strict: values.strict === true,
     list: values.list === true,
-    reporter: reporter === undefined ? "pretty" : reporterName(reporter),
+    reporters: parseReporterSpecs(listFlag(values, "reporter"), stringFlag(values, "out")),
     help: values.help === true,
     version: values.version === true,
     ...textOptions(values),
@@ -189,8 +183,9 @@ options:
   --skip LIST              same syntax; skip those
   --strict                 SHOULD violations fail instead of warning
   --list                   print the cases, their rules and the rule coverage, then exit
-  --reporter R             pretty (default), json or junit
-  --out FILE               write the report there (default: stdout)
+  --reporter R[:FILE]      pretty (default), json, junit or html; repeatable, each to its FILE
+                           (at most one to stdout): --reporter pretty --reporter html:report.html
+  --out FILE               write the one report there (default: stdout)
   --timeout MS             progress wait: no byte for this long is "no answer" (default 5000;
                            the suite waits at least 50 x the measured round trip)
   --replay X               rerun one counterexample: CASE@SEED[:PATH] or a failure file

@@ -33,6 +33,12 @@ export function around(bytes: Uint8Array, offset: number, radius = 40): string {
   return `${start > 0 ? "..." : ""}${escapeBytes(slice, radius * 2)}`;
 }
 
+/** The bytes from `offset` on, escaped, at most `length` of them (for "expected ... / got ..." side by side). */
+export function excerptAt(bytes: Uint8Array, offset: number, length = 40): string {
+  const slice = bytes.subarray(offset, Math.min(bytes.length, offset + length));
+  return `${escapeBytes(slice, length)}${bytes.length > offset + length ? "..." : ""}`;
+}
+
 export function formatSize(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;

@@ -1,9 +1,9 @@
 /** Judging what came back against the oracle, with messages of the form "expected ..., got ...". */
-import { around, escapeBytes, firstDifference } from "./bytes.js";
+import { around, escapeBytes, excerptAt, firstDifference } from "./bytes.js";
 import type { CaseContext } from "./case.js";
 import type { WireClient } from "./client.js";
 import { type ExpectedReply, expectedReplies } from "./model.js";
-import { Violation } from "./verdicts.js";
+import { Violation, withMismatch } from "./verdicts.js";
 
 /** Which rule a wrong reply breaks, by what the oracle expected there. */
 function ruleForReply(reply: ExpectedReply | undefined, fallback: string): string {
@@ -57,10 +57,18 @@ export async function expectReplies(
   const difference = firstDifference(expected, got.subarray(0, expected.length));
   if (difference >= 0 && difference < got.length) {
     const { index, reply } = replyAt(replies, difference);
-    throw new Violation(
-      ruleForReply(reply, options.rule),
-      `reply ${index + 1} of ${replies.length}${situation} to be ${escapeBytes(reply?.reply ?? Buffer.alloc(0))} (for question ${escapeBytes(reply?.question ?? Buffer.alloc(0), 60)})`,
-      `${around(got, difference)} (first difference at byte ${difference} of the replies)`,
+    throw withMismatch(
+      new Violation(
+        ruleForReply(reply, options.rule),
+        `reply ${index + 1} of ${replies.length}${situation} to be ${escapeBytes(reply?.reply ?? Buffer.alloc(0))} (for question ${escapeBytes(reply?.question ?? Buffer.alloc(0), 60)})`,
+        `${around(got, difference)} (first difference at byte ${difference} of the replies)`,
+      ),
+      {
+        conn: client.id,
+        offset: from + difference,
+        expected: excerptAt(expected, difference),
+        got: excerptAt(got, difference),
+      },
     );
   }
   if (got.length < expected.length) {
@@ -69,20 +77,36 @@ export async function expectReplies(
       outcome === "closed"
         ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}`
         : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
-    throw new Violation(
-      options.silenceRule !== undefined && reply?.kind !== "too-long"
-        ? options.silenceRule
-        : ruleForReply(reply, options.rule),
-      `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
-      `${got.length} bytes, then ${how}`,
-      "missing",
+    throw withMismatch(
+      new Violation(
+        options.silenceRule !== undefined && reply?.kind !== "too-long"
+          ? options.silenceRule
+          : ruleForReply(reply, options.rule),
+        `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
+        `${got.length} bytes, then ${how}`,
+        "missing",
+      ),
+      {
+        conn: client.id,
+        offset: from + got.length,
+        expected: excerptAt(expected, got.length),
+        got: `(nothing: ${how})`,
+      },
     );
   }
   if (got.length > expected.length) {
-    throw new Violation(
-      "ANSWER-1",
-      `exactly ${expected.length} bytes of replies${situation}, nothing added`,
-      `${got.length - expected.length} more bytes: ${escapeBytes(got.subarray(expected.length), 80)}`,
+    throw withMismatch(
+      new Violation(
+        "ANSWER-1",
+        `exactly ${expected.length} bytes of replies${situation}, nothing added`,
+        `${got.length - expected.length} more bytes: ${escapeBytes(got.subarray(expected.length), 80)}`,
+      ),
+      {
+        conn: client.id,
+        offset: from + expected.length,
+        expected: "(nothing more)",
+        got: excerptAt(got, expected.length),
+      },
     );
   }
   return end;

@@ -7,16 +7,16 @@
  * error's (exit 2, the error inside), or, if the run stops short (the event loop emptied before it
  * ended, an internal error), the report of the cases done so far, marked incomplete with the reason.
  */
-import { writeFileSync } from "node:fs";
 import { BridgekeeperError, UsageError } from "@bridgekeeper/spec";
 import { type CliArgs, HELP, parseArgs } from "./args.js";
 import type { ConformanceCase } from "./case.js";
 import { allCases } from "./cases/index.js";
 import { computeCoverage } from "./coverage.js";
 import { readExpectFile } from "./expect.js";
-import { renderJson, renderJunit, renderList, renderPretty } from "./render.js";
+import { renderList } from "./render.js";
 import { readReplayArgument } from "./replay.js";
 import { assembleReport, type CaseResult, type Report, type ReportHeader, type RunEnding } from "./report.js";
+import { checkReportFiles, showsProgress, writeReports } from "./reporters.js";
 import { type ConformanceOptions, runConformance, SUITE_VERSION, setupHeader } from "./runner.js";
 
 /** The status of a run that has not (yet) written its report. */
@@ -50,25 +50,12 @@ class RunRecord {
   }
 }
 
-function render(report: Report, args: CliArgs): string {
-  if (args.reporter === "json") return renderJson(report);
-  if (args.reporter === "junit") return renderJunit(report);
-  return renderPretty(report, { color: args.out === undefined && process.stdout.isTTY });
-}
-
 /**
- * Writes the report where it goes (synchronously: this may run as the process is about to exit);
- * a report written to a file is summed up on stderr, unless a one-line error already said it all.
+ * Writes the reports where they go (synchronously: this may run as the process is about to exit);
+ * false when one could not be written (then the run is incomplete: exit 3).
  */
-function writeReport(report: Report, args: CliArgs): void {
-  const text = render(report, args);
-  if (args.out === undefined) {
-    process.stdout.write(text);
-    return;
-  }
-  writeFileSync(args.out, text);
-  if (args.reporter !== "pretty" && !report.setupError)
-    process.stderr.write(`${renderPretty(report).trimEnd().split("\n").slice(-4).join("\n")}\n`);
+function writeReport(report: Report, args: CliArgs): boolean {
+  return writeReports(report, args.reporters).length === 0;
 }
 
 /** Ctrl-C: the first stops the run (the report is still written); a second one later exits at once. */
@@ -112,7 +99,7 @@ async function optionsFor(args: CliArgs, seed: number, record: RunRecord): Promi
     args.expect !== undefined
       ? await readExpectFile(args.expect, new Set(record.suite.map((c) => c.id)))
       : undefined;
-  const progress = process.stderr.isTTY || args.reporter !== "pretty" || args.out !== undefined;
+  const progress = process.stderr.isTTY || showsProgress(args.reporters);
   const limits = {
     ...(args.maxQuestion !== undefined ? { maxQuestion: args.maxQuestion } : {}),
     ...(args.idleTimeoutSec !== undefined ? { idleTimeoutSec: args.idleTimeoutSec } : {}),
@@ -170,12 +157,10 @@ async function run(args: CliArgs, suite: readonly ConformanceCase[]): Promise<nu
     const message = error.message.split("\n")[0] ?? "";
     process.stderr.write(`launcelot-conformance: ${message} [${error.code}]\n`);
     report = record.report({ setupError: { code: error.code, message } });
-    if (args.out !== undefined || args.reporter !== "pretty") writeReport(report, args);
-    return report.exitCode;
+    return writeReport(report, args) ? report.exitCode : INCOMPLETE;
   }
   record.finished = true;
-  writeReport(report, args);
-  return report.exitCode;
+  return writeReport(report, args) ? report.exitCode : INCOMPLETE;
 }
 
 /**
@@ -198,6 +183,7 @@ export async function runCommand(argv: readonly string[], options: CommandOption
     process.stdout.write(renderList(suite, computeCoverage(suite)));
     return 0;
   }
+  checkReportFiles(args.reporters);
   return run(args, suite);
 }
 

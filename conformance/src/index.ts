@@ -7,6 +7,7 @@ export { allCases } from "./cases/index.js";
 export { computeCoverage } from "./coverage.js";
 export * from "./errors.js";
 export { applyBaseline, parseExpectText, readExpectFile, renderExpectFile } from "./expect.js";
+export { renderHtml } from "./html/page.js";
 export { AnswerBook, ConversationModel, expectedReplies } from "./model.js";
 export { renderJson, renderJunit, renderList, renderPretty, xmlEscape } from "./render.js";
 export {
@@ -16,8 +17,10 @@ export {
   type ReplaySpec,
   readReplayArgument,
 } from "./replay.js";
-export type { CaseResult, Report, Verdict } from "./report.js";
+export type { CaseResult, FuzzFinding, Report, Verdict } from "./report.js";
+export { parseReporterSpecs, type ReporterSpec, renderReport, writeReports } from "./reporters.js";
 export { type ConformanceOptions, LAUNCH_DEFAULTS, runConformance, SUITE_VERSION } from "./runner.js";
+export { type FlowSample, FlowSampler, type FlowSamples, withFlowSampler } from "./samples.js";
 export { type OurServer, ourServerCommand, runtimeExecutable } from "./servers.js";
 export {
   freePort,
@@ -29,3 +32,5 @@ export {
   processGroupEvidence,
   type TargetSpec,
 } from "./target.js";
+export type { Mismatch } from "./verdicts.js";
+export { compactEvents, type EventGroup, type WireRecord, type WireRecordEvent } from "./wirelog.js";

@@ -22,7 +22,8 @@ function sectionKey(section: string): number[] {
   return section.split(".").map(Number);
 }
 
-function bySection(a: { section: string }, b: { section: string }): number {
+/** Orders by spec section number (5 before 5.1 before 10). */
+export function bySection(a: { section: string }, b: { section: string }): number {
   const x = sectionKey(a.section);
   const y = sectionKey(b.section);
   for (let i = 0; i < Math.max(x.length, y.length); i++) {

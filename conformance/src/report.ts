@@ -1,6 +1,9 @@
 /** The report: header, one result per case, coverage, exit code. Its JSON form is documented in README.md. */
 import type { TargetLimits } from "./case.js";
+import type { FlowSamples } from "./samples.js";
 import type { ProcessEvidence } from "./target.js";
+import type { Mismatch } from "./verdicts.js";
+import type { WireRecord } from "./wirelog.js";
 
 export type Verdict = "pass" | "fail" | "warn" | "info" | "not-applicable" | "error";
 
@@ -18,6 +21,12 @@ export interface CaseResult {
   message?: string;
   /** What the client sent (split points, pauses), what came back. */
   transcript?: string;
+  /** The same wire log as data: one event per write, read, pause, FIN, RST, stall (the HTML diagram). */
+  wire?: WireRecord;
+  /** The first byte that differed from what the rule demanded, when the case knows it. */
+  mismatch?: Mismatch;
+  /** Flow cases: bytes pushed, bytes of replies received and the server's RSS over time. */
+  samples?: FlowSamples;
   seed?: number;
   path?: string;
   /** The exact command that reruns this counterexample. */
@@ -74,7 +83,14 @@ export interface Report extends ReportHeader {
   summary: Record<Verdict, number>;
   coverage: { rules: RuleCoverage[]; unchecked: string[] };
   baseline?: { file: string; knownFailures: string[]; newFailures: string[]; nowPassing: string[] };
-  fuzz?: { durationMs: number; rounds: number; counterexamples: string[] };
+  fuzz?: {
+    durationMs: number;
+    rounds: number;
+    /** Failure files written, one per counterexample (round 0 included). */
+    counterexamples: string[];
+    /** The counterexamples the rounds after the first found (the first round's are in `cases`). */
+    found?: FuzzFinding[];
+  };
   /** Launched targets: what the operating system showed of the process group at start and end, and restarts. */
   process?: { atStart: ProcessEvidence | null; atEnd: ProcessEvidence | null; restarts: number };
   incomplete: boolean;
@@ -82,6 +98,13 @@ export interface Report extends ReportHeader {
   /** Set when a setup error ended the run (then exitCode is 2). */
   setupError?: SetupErrorInfo;
   exitCode: 0 | 1 | 2 | 3;
+}
+
+/** A counterexample found by a fuzz round after the first: its round, failure file and result. */
+export interface FuzzFinding {
+  readonly round: number;
+  readonly file?: string;
+  readonly result: CaseResult;
 }
 
 /** How a run ended, for assembling its report. */

@@ -83,7 +83,14 @@ function finalReport(
     ...report,
     ...(baseline ? { baseline } : {}),
     ...(options.fuzzMs !== undefined
-      ? { fuzz: { durationMs: options.fuzzMs, rounds: run.rounds, counterexamples: run.counterexamples } }
+      ? {
+          fuzz: {
+            durationMs: options.fuzzMs,
+            rounds: run.rounds,
+            counterexamples: run.counterexamples,
+            found: run.found,
+          },
+        }
       : {}),
     ...(process ? { process } : {}),
   };

@@ -4,7 +4,7 @@
  * replies (hundreds of MiB are checked without being kept), with the suite's own messages.
  */
 import * as kit from "@bridgekeeper/client-kit";
-import { escapeBytes } from "./bytes.js";
+import { escapeBytes, excerptAt } from "./bytes.js";
 import type { WireClient } from "./client.js";
 import type { AnswerBook } from "./model.js";
 
@@ -56,6 +56,13 @@ export class ReplyVerifier {
     const m = this.checker.mismatch;
     if (m === undefined) return null;
     return `byte ${m.offset} (reply ${m.reply + 1}) differs: expected ${escapeBytes(m.expected, 24)}, got ${escapeBytes(m.got, 24)}`;
+  }
+
+  /** The first differing byte as data: its offset in the replies, what was expected there and what came. */
+  get mismatchAt(): { offset: number; expected: string; got: string } | null {
+    const m = this.checker.mismatch;
+    if (m === undefined) return null;
+    return { offset: m.offset, expected: excerptAt(m.expected, 0), got: excerptAt(m.got, 0) };
   }
 
   /** True when the bytes verified so far end inside a reply (a reply was cut short). */

@@ -24,7 +24,33 @@ export interface WireEvent {
   readonly kind: WireEventKind;
   readonly bytes?: Buffer;
   readonly size?: number;
+  /** For sends and receives: the offset of the first byte in that connection's stream, that direction. */
+  readonly at?: number;
   readonly text?: string;
+}
+
+/** One event of the serialisable wire log (JSON report, HTML diagrams): bytes as an escaped excerpt. */
+export interface WireRecordEvent {
+  /** Milliseconds since the case run started. */
+  readonly t: number;
+  readonly conn: number;
+  readonly kind: WireEventKind;
+  /** Bytes written or read in all (sends, receives), or the size a note gives. */
+  readonly size?: number;
+  /** Offset of the first byte in the connection's stream in that direction (sends, receives). */
+  readonly at?: number;
+  /** The bytes, escaped as the text transcript shows them (at most 200 bytes). */
+  readonly excerpt?: string;
+  readonly text?: string;
+}
+
+/** The wire log of a run as data: the first and last events, and how many were dropped between them. */
+export interface WireRecord {
+  readonly events: WireRecordEvent[];
+  /** Events not kept (between the head and the tail). */
+  readonly dropped: number;
+  /** When events were dropped: the index in `events` of the first event after the gap. */
+  readonly gapAt?: number;
 }
 
 const MAX_EVENTS = 400;
@@ -36,6 +62,8 @@ export class WireLog {
   private readonly tail: WireEvent[] = [];
   private dropped = 0;
   private nextConn = 1;
+  /** Bytes sent and received so far per connection, for each event's stream offset. */
+  private readonly offsets = new Map<string, number>();
 
   newConnectionId(): number {
     return this.nextConn++;
@@ -46,13 +74,20 @@ export class WireLog {
     kind: WireEventKind,
     detail: { bytes?: Uint8Array; size?: number; text?: string } = {},
   ): void {
+    let at: number | undefined;
+    if (detail.bytes && (kind === "send" || kind === "recv")) {
+      const key = `${kind} ${conn}`;
+      at = this.offsets.get(key) ?? 0;
+      this.offsets.set(key, at + detail.bytes.length);
+    }
     const event: WireEvent = {
-      t: performance.now() - this.start,
+      t: this.now(),
       conn,
       kind,
       ...(detail.bytes
         ? { bytes: Buffer.from(detail.bytes.subarray(0, MAX_BYTES_SHOWN)), size: detail.bytes.length }
         : {}),
+      ...(at !== undefined ? { at } : {}),
       ...(detail.size !== undefined ? { size: detail.size } : {}),
       ...(detail.text !== undefined ? { text: detail.text } : {}),
     };
@@ -67,6 +102,11 @@ export class WireLog {
     }
   }
 
+  /** Milliseconds since the log started: the time base of its events (and of flow samples). */
+  now(): number {
+    return performance.now() - this.start;
+  }
+
   note(text: string, conn = 0): void {
     this.add(conn, "note", { text });
   }
@@ -75,12 +115,32 @@ export class WireLog {
     return [...this.head, ...this.tail];
   }
 
+  /** The log as data, for the JSON report and the HTML diagrams. */
+  toRecord(): WireRecord {
+    const events = [...this.head, ...this.tail].map(toRecordEvent);
+    return this.dropped > 0
+      ? { events, dropped: this.dropped, gapAt: this.head.length }
+      : { events, dropped: 0 };
+  }
+
   render(): string {
     const lines = this.head.map(renderEvent);
     if (this.dropped > 0) lines.push(`         ... ${this.dropped} events not shown ...`);
     lines.push(...this.tail.map(renderEvent));
     return lines.join("\n");
   }
+}
+
+function toRecordEvent(event: WireEvent): WireRecordEvent {
+  return {
+    t: Math.round(event.t * 100) / 100,
+    conn: event.conn,
+    kind: event.kind,
+    ...(event.size !== undefined ? { size: event.size } : {}),
+    ...(event.at !== undefined ? { at: event.at } : {}),
+    ...(event.bytes ? { excerpt: escapeBytes(event.bytes, MAX_BYTES_SHOWN) } : {}),
+    ...(event.text !== undefined ? { text: event.text } : {}),
+  };
 }
 
 const ARROWS: Record<WireEventKind, string> = {
@@ -111,4 +171,86 @@ function renderEvent(event: WireEvent): string {
   }
   if (event.text !== undefined) body += ` ${event.text}`;
   return `${time} ${who} ${body}`;
+}
+
+/** A run of same-shaped events shown as one: `c17..c272 connect ×256`, `c1 > "What?" ×300`. */
+export interface EventGroup {
+  readonly kind: WireEventKind;
+  /** The first event of the run (its excerpt and text stand for all of them). */
+  readonly sample: WireRecordEvent;
+  /** Indexes of the first and last event in the array given. */
+  readonly first: number;
+  readonly last: number;
+  readonly count: number;
+  /** The connections of the first and last event, and how many distinct connections the run holds. */
+  readonly firstConn: number;
+  readonly lastConn: number;
+  readonly connections: number;
+  readonly t0: number;
+  readonly t1: number;
+  /** Bytes in all (sends, receives). */
+  readonly bytes: number;
+}
+
+/** Events that mean the same thing on any connection: a run of them may span connections. */
+const LIFECYCLE: ReadonlySet<WireEventKind> = new Set(["connect", "fin", "reset", "eof", "peer-reset"]);
+
+function sameShape(a: WireRecordEvent, b: WireRecordEvent): boolean {
+  if (a.kind !== b.kind) return false;
+  if (LIFECYCLE.has(a.kind)) return true;
+  return a.conn === b.conn && a.size === b.size && a.excerpt === b.excerpt && a.text === b.text;
+}
+
+/**
+ * Groups runs of at least `minRun` consecutive same-shaped events (same kind; for sends, receives,
+ * pauses and notes also the same connection, size, bytes and text; connects, FINs and resets on any
+ * connection) into one group each. Events listed in `alone` always stand alone (a marked byte).
+ * Every event lands in exactly one group, in order.
+ */
+export function compactEvents(
+  events: readonly WireRecordEvent[],
+  options: { readonly minRun?: number; readonly alone?: ReadonlySet<number> } = {},
+): EventGroup[] {
+  const minRun = options.minRun ?? 3;
+  const alone = options.alone ?? new Set<number>();
+  const groups: EventGroup[] = [];
+  let start = 0;
+  while (start < events.length) {
+    const head = events[start] as WireRecordEvent;
+    let end = start + 1;
+    if (!alone.has(start))
+      while (end < events.length && !alone.has(end) && sameShape(head, events[end] as WireRecordEvent)) end++;
+    if (end - start < minRun) end = start + 1;
+    groups.push(groupOf(events, start, end - 1));
+    start = end;
+  }
+  return groups;
+}
+
+function groupOf(events: readonly WireRecordEvent[], first: number, last: number): EventGroup {
+  const run = events.slice(first, last + 1);
+  const head = run[0] as WireRecordEvent;
+  const tail = run[run.length - 1] as WireRecordEvent;
+  return {
+    kind: head.kind,
+    sample: head,
+    first,
+    last,
+    count: run.length,
+    firstConn: head.conn,
+    lastConn: tail.conn,
+    connections: new Set(run.map((e) => e.conn)).size,
+    t0: head.t,
+    t1: tail.t,
+    bytes: run.reduce((n, e) => n + (e.kind === "send" || e.kind === "recv" ? (e.size ?? 0) : 0), 0),
+  };
+}
+
+/** The label of a group of more than one event: `c17..c272 connect ×256`. */
+export function groupLabel(group: EventGroup): string {
+  const who =
+    group.firstConn === group.lastConn && group.connections === 1
+      ? `c${group.firstConn}`
+      : `c${group.firstConn}..c${group.lastConn}`;
+  return `${who} ${ARROWS[group.kind]} ×${group.count}`;
 }

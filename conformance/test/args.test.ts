@@ -62,7 +62,7 @@ describe("command-line parsing", () => {
       only: ["frame.", "FLOW-2", "9.1"],
       skip: ["conn.limit"],
       strict: true,
-      reporter: "junit",
+      reporters: [{ name: "junit", file: "r.xml" }],
       out: "r.xml",
       timeoutMs: 8000,
       expect: "known.txt",
@@ -86,7 +86,7 @@ describe("command-line parsing", () => {
     expect(usage(["--target", "bun", "--runs", "0"])).toContain("--runs");
     expect(usage(["--target", "bun", "--runs", "three"])).toContain("integer");
     expect(usage(["--target", "bun", "--seed", "1.5"])).toContain("--seed");
-    expect(usage(["--target", "bun", "--reporter", "xml"])).toContain("pretty, json or junit");
+    expect(usage(["--target", "bun", "--reporter", "xml"])).toContain("pretty, json, junit or html");
     expect(usage(["--target", "bun", "--timeout", "5"])).toContain(">= 100");
     expect(usage(["--target", "bun", "--fuzz", "soon"])).toContain("duration");
     expect(usage(["--target", "bun", "--strict=yes"])).toContain("takes no value");

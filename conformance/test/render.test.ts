@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { allCases } from "../src/cases/index.js";
 import { computeCoverage, unknownRuleIds } from "../src/coverage.js";
 import { renderJson, renderJunit, renderList, renderPretty, xmlEscape } from "../src/render.js";
-import { type CaseResult, exitCodeFor, REPORT_SCHEMA, type Report, summarize } from "../src/report.js";
+import { type CaseResult, exitCodeFor, type Report } from "../src/report.js";
 import { WireLog } from "../src/wirelog.js";
+import { reportOf } from "./sample-report.js";
 
 function sampleCases(): CaseResult[] {
   return [
@@ -64,29 +65,7 @@ function sampleCases(): CaseResult[] {
 }
 
 function sampleReport(): Report {
-  const cases = sampleCases();
-  return {
-    schema: REPORT_SCHEMA,
-    suiteVersion: "0.1.0",
-    specVersion: "1.0.0",
-    target: "exec:./srv --port {port} <&>",
-    targetKind: "exec",
-    launched: true,
-    table: { name: "canonical", path: "/x/canonical.json", entries: 3 },
-    seed: 7,
-    runs: null,
-    strict: false,
-    limits: { maxQuestion: 4096, idleTimeoutSec: 10, maxConnections: 256, source: "declared" },
-    waits: { rttMs: 0.3, waitMs: 5000, floorMs: 2000, pauseMs: 5, rule: "r" },
-    margins: { memory: "m" },
-    startedAt: new Date(0).toISOString(),
-    durationMs: 1234,
-    cases,
-    summary: summarize(cases),
-    coverage: computeCoverage(allCases),
-    incomplete: false,
-    exitCode: exitCodeFor(cases, false),
-  };
+  return reportOf(sampleCases());
 }
 
 /** Well-formedness checked by a real XML parser (Python's expat), not by us. */

@@ -68,10 +68,14 @@ export const closingCases: ConformanceCase[] = [
     section: "8.1",
     rules: ["HALF-1", "FLOW-1"],
     async run(ctx, env, seed) {
-      const evidence = await slowReader(ctx, env, seed, { capBytes: 16 * 1024 * 1024, halfClose: true });
+      const { evidence, samples } = await slowReader(ctx, env, seed, {
+        capBytes: 16 * 1024 * 1024,
+        halfClose: true,
+      });
       return {
         message: `FIN after ${formatSize(Number(evidence.pushedBytes))} of unread pipelined questions; ${formatSize(Number(evidence.replyBytesVerified))} of replies, then close`,
         evidence,
+        samples,
       };
     },
   }),

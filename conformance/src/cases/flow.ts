@@ -3,9 +3,10 @@ import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectUsable } from "../checks.js";
 import type { WaitOutcome, WireClient } from "../client.js";
+import { type FlowSampler, type FlowSamples, withFlowSampler } from "../samples.js";
 import { type PushResult, pushUntilStall, QuestionChunker, ReplyVerifier } from "../stream.js";
 import type { ProcessEvidence } from "../target.js";
-import { Inconclusive, Violation } from "../verdicts.js";
+import { Inconclusive, Violation, withMismatch } from "../verdicts.js";
 
 const CAP_BYTES = 128 * 1024 * 1024;
 /** Replies read back in full up to this size; past it a prefix is verified and the client resets. */
@@ -66,6 +67,7 @@ async function pushWithoutReading(
   env: RunEnv,
   seed: number,
   options: SlowReaderOptions,
+  sampler: FlowSampler,
 ): Promise<Pushed> {
   const reader = await env.clients.open({ keep: false, logReceived: false });
   const other = await env.clients.open();
@@ -77,8 +79,15 @@ async function pushWithoutReading(
     `c${reader.id} pipelines seeded questions (seed ${seed}) in 64 KiB writes, reading nothing, until its writes stall for ${ctx.floorMs} ms (cap ${formatSize(capBytes)})`,
   );
   const chunker = new QuestionChunker(ctx.book, seed, options.favourite);
+  sampler.start({
+    pushedBytes: () => chunker.bytes - reader.unsentBytes,
+    replyBytes: () => reader.receivedCount,
+    rssBytes: async () => (await ctx.target.processEvidence())?.rssBytes ?? null,
+  });
   const push = await pushUntilStall(reader, chunker, capBytes, ctx.floorMs, ctx.signal);
   const pushedAt = performance.now();
+  // pushUntilStall waited the quiet floor for a 'drain' before it called the writes stalled.
+  if (push.stalled) sampler.mark("writes stalled", env.log.now() - ctx.floorMs);
   env.log.add(reader.id, push.stalled ? "stall" : "note", {
     text: `${formatSize(push.pushed)} pushed (${push.questions} questions) in ${(push.ms / 1000).toFixed(1)} s`,
   });
@@ -105,18 +114,24 @@ async function judgeNoStall(
   ctx: CaseContext,
   pushed: Pushed,
   seed: number,
+  sampler: FlowSampler,
   favourite?: number,
 ): Promise<never> {
   const { reader, push } = pushed;
   const check = new ReplyVerifier(ctx.book, seed, favourite);
   check.attach(reader);
+  sampler.mark("client reads");
   reader.resumeReading();
   await reader.waitUntil(() => check.mismatch !== null || check.verified >= 1024 * 1024, ctx.floorMs);
   if (check.mismatch)
-    throw new Violation(
-      "ANSWER-2",
-      "the replies to pipelined questions, in order, byte for byte",
-      check.mismatch,
+    throw mismatchOf(
+      reader.id,
+      check,
+      new Violation(
+        "ANSWER-2",
+        "the replies to pipelined questions, in order, byte for byte",
+        check.mismatch,
+      ),
     );
   throw new Violation(
     "FLOW-2",
@@ -192,9 +207,13 @@ async function readBack(
   pushed: Pushed,
   seed: number,
   options: SlowReaderOptions,
+  sampler: FlowSampler,
 ): Promise<{ owed: number; verified: number; readAll: boolean }> {
   const { reader, push } = pushed;
-  if (options.halfClose) reader.finish();
+  if (options.halfClose) {
+    sampler.mark("FIN");
+    reader.finish();
+  }
   const owed = ReplyVerifier.totalFor(ctx.book, seed, push.questions, options.favourite);
   const verifier = new ReplyVerifier(ctx.book, seed, options.favourite);
   verifier.attach(reader);
@@ -203,13 +222,18 @@ async function readBack(
   env.log.note(
     `c${reader.id} starts reading: ${formatSize(owed)} of replies owed, ${readAll ? "reading all" : `verifying the first ${formatSize(target)}`}`,
   );
+  sampler.mark("client reads");
   reader.resumeReading();
   const outcome = await reader.waitUntil(
     () => verifier.verified >= target || verifier.mismatch !== null,
     ctx.waitMs,
   );
   if (verifier.mismatch)
-    throw new Violation("FLOW-1", "every reply exactly once, in order, byte for byte", verifier.mismatch);
+    throw mismatchOf(
+      reader.id,
+      verifier,
+      new Violation("FLOW-1", "every reply exactly once, in order, byte for byte", verifier.mismatch),
+    );
   if (verifier.verified < target) {
     const { rule, how } = shortRead(ctx, pushed, outcome, verifier, options.halfClose ?? false);
     throw new Violation(
@@ -250,17 +274,42 @@ async function checkEnding(
   }
 }
 
+/** The verifier's first differing byte, on the violation it explains. */
+function mismatchOf(conn: number, verifier: ReplyVerifier, violation: Violation): Violation {
+  return verifier.mismatchAt ? withMismatch(violation, { conn, ...verifier.mismatchAt }) : violation;
+}
+
+export interface SlowReaderResult {
+  readonly evidence: Record<string, number | string>;
+  /** Bytes pushed, bytes of replies received and the server's RSS over time. */
+  readonly samples: FlowSamples;
+}
+
 /**
  * A client pipelines and reads nothing until its writes stall; meanwhile another client is
- * answered; then it reads, and every reply must arrive once, in order.
+ * answered; then it reads, and every reply must arrive once, in order. Sampled all along.
  */
 export async function slowReader(
   ctx: CaseContext,
   env: RunEnv,
   seed: number,
   options: SlowReaderOptions,
+): Promise<SlowReaderResult> {
+  const { result, samples } = await withFlowSampler(
+    () => env.log.now(),
+    (sampler) => slowReaderPhases(ctx, env, seed, options, sampler),
+  );
+  return { evidence: result, samples };
+}
+
+async function slowReaderPhases(
+  ctx: CaseContext,
+  env: RunEnv,
+  seed: number,
+  options: SlowReaderOptions,
+  sampler: FlowSampler,
 ): Promise<Record<string, number | string>> {
-  const pushed = await pushWithoutReading(ctx, env, seed, options);
+  const pushed = await pushWithoutReading(ctx, env, seed, options, sampler);
   const { reader, push } = pushed;
   if (reader.ended) {
     throw new Violation(
@@ -269,10 +318,10 @@ export async function slowReader(
       `the server ${reader.eof ? "closed it" : `reset it (${reader.peerError})`} after ${formatSize(push.pushed)}`,
     );
   }
-  if (!options.halfClose && !push.stalled) await judgeNoStall(ctx, pushed, seed, options.favourite);
+  if (!options.halfClose && !push.stalled) await judgeNoStall(ctx, pushed, seed, sampler, options.favourite);
   checkMemory(pushed);
   await serveTheOther(ctx, pushed);
-  const read = await readBack(ctx, env, pushed, seed, options);
+  const read = await readBack(ctx, env, pushed, seed, options, sampler);
   await checkEnding(ctx, reader, read.owed, options.halfClose ?? false, read.readAll);
   return { ...evidenceOf(pushed), replyBytesOwed: read.owed, replyBytesVerified: read.verified };
 }
@@ -285,10 +334,11 @@ export const flowCases: ConformanceCase[] = [
     section: "7.2",
     rules: ["FLOW-2", "FLOW-1", "FLOW-3", "FAIR-1", "RESOURCE-3"],
     async run(ctx, env, seed) {
-      const evidence = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES });
+      const { evidence, samples } = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES });
       return {
         message: `${formatSize(Number(evidence.pushedBytes))} pushed before the writes stalled; ${formatSize(Number(evidence.replyBytesVerified))} of replies verified`,
         evidence,
+        samples,
       };
     },
   }),
@@ -299,10 +349,11 @@ export const flowCases: ConformanceCase[] = [
     rules: ["FLOW-2", "FLOW-1", "FAIR-1", "RESOURCE-3"],
     async run(ctx, env, seed) {
       const favourite = costliestQuestion(ctx);
-      const evidence = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES, favourite });
+      const { evidence, samples } = await slowReader(ctx, env, seed, { capBytes: CAP_BYTES, favourite });
       return {
         message: `question ${favourite + 1} (the costliest) asked 3 times in 4; ${formatSize(Number(evidence.pushedBytes))} pushed before the stall`,
         evidence,
+        samples,
       };
     },
   }),

@@ -93,8 +93,11 @@ function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string
     ...(outcome.violatedRule ? { violatedRule: outcome.violatedRule } : {}),
     ...(outcome.message ? { message: outcome.message } : {}),
     ...(outcome.transcript ? { transcript: outcome.transcript } : {}),
+    ...(outcome.wire ? { wire: outcome.wire } : {}),
+    ...(outcome.mismatch ? { mismatch: outcome.mismatch } : {}),
     ...(outcome.runs !== undefined ? { runs: outcome.runs } : {}),
     ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+    ...(outcome.samples ? { samples: outcome.samples } : {}),
     ...(targetOutput ? { targetOutput } : {}),
     durationMs: 0,
   };

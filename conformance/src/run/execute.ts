@@ -60,10 +60,13 @@ async function runOnce<T>(body: (run: RunEnv) => Promise<T>, ctx: CaseContext, s
     // A socket error may come just before the process exit is reported: give it a moment.
     if (session.target.launched && !session.died()) await within(session.target.exited(), 300);
     const transcript = log.render();
-    if (error instanceof Violation || error instanceof Inconclusive) error.transcript = transcript;
-    else if (session.died()) {
+    if (error instanceof Violation || error instanceof Inconclusive) {
+      error.transcript = transcript;
+      error.wire = log.toRecord();
+    } else if (session.died()) {
       const wrapped = new Inconclusive(firstLine(error));
       wrapped.transcript = transcript;
+      wrapped.wire = log.toRecord();
       throw wrapped;
     }
     throw error;
@@ -121,9 +124,13 @@ async function runScenario(c: ScenarioCase, env: ExecutionEnv, seed: number): Pr
     const note = await runOnce((run) => c.run(ctx, run, seed), ctx, session);
     if (session.died() && !c.stopsTarget)
       return judge(new Error("the target died"), env.strict, session.target.exitStatus());
-    return note
-      ? { verdict: "pass", message: note.message, ...(note.evidence ? { evidence: note.evidence } : {}) }
-      : { verdict: "pass" };
+    if (!note) return { verdict: "pass" };
+    return {
+      verdict: "pass",
+      message: note.message,
+      ...(note.evidence ? { evidence: note.evidence } : {}),
+      ...(note.samples ? { samples: note.samples } : {}),
+    };
   } catch (error) {
     // A case that stops the target judges the exit itself: its violation stands as it is.
     if (c.stopsTarget && error instanceof Violation) return violationOutcome(error, env.strict);

@@ -2,8 +2,10 @@
 import { firstLine } from "@bridgekeeper/spec";
 import { rules } from "@bridgekeeper/spec/rules";
 import type { Verdict } from "../report.js";
+import type { FlowSamples } from "../samples.js";
 import { describeStatus, type ExitStatus } from "../target.js";
-import { Inconclusive, NotApplicable, Violation } from "../verdicts.js";
+import { Inconclusive, type Mismatch, NotApplicable, Violation } from "../verdicts.js";
+import type { WireRecord } from "../wirelog.js";
 
 /** What one execution of a case came to, before the run adds its seed, replay and timing. */
 export interface CaseOutcome {
@@ -11,6 +13,9 @@ export interface CaseOutcome {
   violatedRule?: string;
   message?: string;
   transcript?: string;
+  wire?: WireRecord;
+  mismatch?: Mismatch;
+  samples?: FlowSamples;
   path?: string;
   runs?: number;
   evidence?: Record<string, number | string>;
@@ -25,14 +30,31 @@ export function verdictFor(ruleId: string, strict: boolean): Verdict {
   return "info";
 }
 
+/** The conversation a thrown Violation or Inconclusive carries: transcript, wire events, samples. */
+function wireOf(error: Violation | Inconclusive): Partial<CaseOutcome> {
+  return {
+    ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
+    ...(error.wire !== undefined ? { wire: error.wire } : {}),
+    ...(error.samples !== undefined ? { samples: error.samples } : {}),
+  };
+}
+
+/** Everything a thrown Violation or Inconclusive carries for the report besides its message. */
+function carried(error: Violation | Inconclusive): Partial<CaseOutcome> {
+  return {
+    ...wireOf(error),
+    ...(error instanceof Violation && error.evidence !== undefined ? { evidence: error.evidence } : {}),
+    ...(error instanceof Violation && error.mismatch !== undefined ? { mismatch: error.mismatch } : {}),
+  };
+}
+
 /** A violation as it stands. */
 export function violationOutcome(error: Violation, strict: boolean): CaseOutcome {
   return {
     verdict: verdictFor(error.rule, strict),
     violatedRule: error.rule,
     message: error.message,
-    ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
-    ...(error.evidence !== undefined ? { evidence: error.evidence } : {}),
+    ...carried(error),
   };
 }
 
@@ -44,30 +66,20 @@ export function judge(error: unknown, strict: boolean, exit: ExitStatus | null):
   const died = exit !== null;
   if (error instanceof Violation && !(died && error.kind === "missing")) {
     const outcome = violationOutcome(error, strict);
-    return {
-      ...outcome,
-      message: died ? `${error.message} (and the target died: ${describeStatus(exit)})` : error.message,
-      targetDied: died,
-    };
+    const message = died ? `${error.message} (and the target died: ${describeStatus(exit)})` : error.message;
+    return { ...outcome, message, targetDied: died };
   }
   if (exit !== null) {
     const saw = error instanceof Violation ? `; the client saw: ${error.message}` : "";
-    const transcript =
-      error instanceof Inconclusive || error instanceof Violation ? error.transcript : undefined;
     return {
       verdict: "fail",
       violatedRule: "ROBUST-1",
       message: `ROBUST-1: expected the server to keep running, got its process ended (${describeStatus(exit)})${saw}`,
-      ...(transcript !== undefined ? { transcript } : {}),
+      ...(error instanceof Inconclusive || error instanceof Violation ? wireOf(error) : {}),
       targetDied: true,
     };
   }
   if (error instanceof NotApplicable) return { verdict: "not-applicable", message: error.message };
-  if (error instanceof Inconclusive)
-    return {
-      verdict: "error",
-      message: error.message,
-      ...(error.transcript !== undefined ? { transcript: error.transcript } : {}),
-    };
+  if (error instanceof Inconclusive) return { verdict: "error", message: error.message, ...carried(error) };
   return { verdict: "error", message: `the harness could not judge: ${firstLine(error)}` };
 }

@@ -6,7 +6,7 @@
  */
 import type { ConformanceCase } from "../case.js";
 import { writeFailureFile } from "../replay.js";
-import type { CaseResult } from "../report.js";
+import type { CaseResult, FuzzFinding } from "../report.js";
 import type { ProcessEvidence } from "../target.js";
 import { type CaseRunEnv, runCaseInSequence } from "./case-run.js";
 import { caseSeed, type RunPlan } from "./plan.js";
@@ -37,6 +37,8 @@ export interface ScheduleOutcome {
   readonly cases: CaseResult[];
   readonly incompleteReason?: string;
   readonly counterexamples: string[];
+  /** Fuzz rounds after the first: every counterexample, so one report covers them all. */
+  readonly found: FuzzFinding[];
   readonly rounds: number;
   readonly processBeforeStop?: ProcessEvidence | null;
 }
@@ -45,6 +47,7 @@ export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<Sched
   const deadline = plan.options.fuzzMs !== undefined ? Date.now() + plan.options.fuzzMs : undefined;
   const cases: CaseResult[] = [];
   const counterexamples: string[] = [];
+  const found: FuzzFinding[] = [];
   let incompleteReason: string | undefined;
   let rounds = 0;
   let processBeforeStop: ProcessEvidence | null | undefined;
@@ -66,8 +69,12 @@ export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<Sched
         Object.assign(earlier, run.result);
     }
     const failed = run.result.verdict === "fail" || run.result.verdict === "warn";
-    if (failed && plan.failuresDir && run.result.seed !== undefined)
-      counterexamples.push(await writeFailureFile(plan.failuresDir, failureFileFor(plan, run.result)));
+    let file: string | undefined;
+    if (failed && plan.failuresDir && run.result.seed !== undefined) {
+      file = await writeFailureFile(plan.failuresDir, failureFileFor(plan, run.result));
+      counterexamples.push(file);
+    }
+    if (failed && round > 0) found.push({ round, ...(file ? { file } : {}), result: run.result });
     incompleteReason = run.incompleteReason;
     if (env.session.dead || incompleteReason) break;
   }
@@ -75,6 +82,7 @@ export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<Sched
   return {
     cases,
     counterexamples,
+    found,
     rounds,
     ...(incompleteReason ? { incompleteReason } : {}),
     ...(processBeforeStop !== undefined ? { processBeforeStop } : {}),
