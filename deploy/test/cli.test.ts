@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { needsHaproxy, skipReason } from "./haproxy-present.js";
+import { isAlive, needsHaproxy, skipReason } from "./support.js";
 
 /** The compiled program (tsc -b builds it before the tests). */
 const program = fileURLToPath(new URL("../dist/src/cli.js", import.meta.url));
@@ -37,15 +37,6 @@ function started(child: ChildProcess): { port: Promise<number>; stderr: () => st
     child.once("exit", (code) => reject(new Error(`exited ${code} before listening; stderr: ${err}`)));
   });
   return { port, stderr: () => err };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("the cluster command line", () => {

@@ -12,7 +12,7 @@ import { parseBackends } from "../src/backends.js";
 import { type Cluster, startCluster } from "../src/cluster.js";
 import { runFailover } from "../src/failover.js";
 import { checkEntry } from "../src/haproxy-config.js";
-import { needsHaproxy, skipReason } from "./haproxy-present.js";
+import { isAlive, needsHaproxy, skipReason } from "./support.js";
 
 /** Accepts connections and never sends a byte: what a hung server looks like to a health check. */
 function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
@@ -35,15 +35,6 @@ function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
       });
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe.skipIf(skipReason !== null)(needsHaproxy("a Node and a Bun server behind HAProxy"), () => {

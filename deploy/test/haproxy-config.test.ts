@@ -10,7 +10,7 @@ import { DeployUsageError, DescriptorLimitError } from "../src/errors.js";
 import { type ConfigInput, checkDirectives, checkEntry, renderConfig } from "../src/haproxy-config.js";
 import { parseServerStates, parseSessionServers } from "../src/haproxy-stats.js";
 import { checkDescriptors, proxySettings } from "../src/proxy-settings.js";
-import { haproxyBinary, needsHaproxy, skipReason } from "./haproxy-present.js";
+import { haproxyBinary, needsHaproxy, skipReason } from "./support.js";
 
 const run = promisify(execFile);
 const limits = { idleTimeoutSec: 10, maxConnections: 256, shutdownTimeoutSec: 10 };

@@ -1,6 +1,7 @@
 /**
- * Whether the tests that run HAProxy can run here: they skip with a one-line reason where it is
- * not installed, and never in CI (`CI=true`, where .ci/run installs it): there its absence fails.
+ * Test support. Whether the tests that run HAProxy can run here: they skip with a one-line reason
+ * where it is not installed, and never in CI (`CI=true`, where .ci/run installs it): there its
+ * absence fails. And whether a process still exists.
  */
 import { findHaproxy } from "../src/haproxy-process.js";
 
@@ -16,4 +17,14 @@ if (skipReason !== null && process.env.CI === "true") {
 /** The title of a suite that needs HAProxy, with the reason when it is skipped. */
 export function needsHaproxy(title: string): string {
   return skipReason === null ? title : `${title} (skipped: ${skipReason})`;
+}
+
+/** Whether a process exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
