@@ -88,7 +88,62 @@ async function waitUntilChecked(cluster: Cluster, timeoutMs: number): Promise<vo
   }
 }
 
-/** Starts the backends and HAProxy; resolves once every launched backend is UP. */
+/** The parts of a started cluster, before the handle around them. */
+type ClusterParts = Omit<Cluster, "backend" | "states" | "waitFor" | "stop">;
+
+/** The handle: look-ups on the stats socket, and one stop however often it is asked for. */
+function clusterHandle(parts: ClusterParts): Cluster {
+  const { backends, haproxy, statsSocket, settings, dir } = parts;
+  let stopping: Promise<void> | null = null;
+  return {
+    ...parts,
+    backend(name) {
+      const found = backends.find((b) => b.name === name);
+      if (!found) throw new ClusterStartError(`no backend named ${name}`);
+      return found;
+    },
+    states: () => serverStates(statsSocket, BACKEND_SECTION),
+    async waitFor(name, accept, timeoutMs) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const state = (await serverStates(statsSocket, BACKEND_SECTION)).find((s) => s.name === name);
+        if (state && accept(state)) return state;
+        if (performance.now() > deadline || haproxy.exitStatus() !== null) return null;
+        await sleep(50);
+      }
+    },
+    stop() {
+      stopping ??= (async () => {
+        haproxy.softStop();
+        await Promise.all(backends.map((b) => b.stop()));
+        await haproxy.stop(settings.hardStopAfterMs + 1000);
+        await rm(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function backendsFor(
+  options: ClusterOptions,
+  settings: ProxySettings,
+  tablePath: string,
+  startTimeoutMs: number,
+) {
+  const names = backendNames(options.backends);
+  const flags = {
+    tablePath,
+    idleTimeoutSec: settings.limits.idleTimeoutSec,
+    maxConnections: settings.backendMaxConnections,
+    shutdownTimeoutSec: settings.limits.shutdownTimeoutSec,
+    ...(options.maxQuestion !== undefined ? { maxQuestion: options.maxQuestion } : {}),
+  };
+  return options.backends.map(
+    (spec, i) => new ClusterBackend(names[i] as string, spec, flags, startTimeoutMs),
+  );
+}
+
+/** Starts the backends and HAProxy; resolves once every backend has been checked (launched ones UP). */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const binary = requireHaproxy(options.haproxy);
   const settings = proxySettings(options.limits);
@@ -98,17 +153,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const tablePath = options.tablePath ?? canonicalTablePath;
   const check = checkEntry(await loadTableFile(tablePath));
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
-  const names = backendNames(options.backends);
-  const flags = {
-    tablePath,
-    idleTimeoutSec: settings.limits.idleTimeoutSec,
-    maxConnections: settings.backendMaxConnections,
-    shutdownTimeoutSec: settings.limits.shutdownTimeoutSec,
-    ...(options.maxQuestion !== undefined ? { maxQuestion: options.maxQuestion } : {}),
-  };
-  const backends = options.backends.map(
-    (spec, i) => new ClusterBackend(names[i] as string, spec, flags, startTimeoutMs),
-  );
+  const backends = backendsFor(options, settings, tablePath, startTimeoutMs);
   const dir = await mkdtemp(join(tmpdir(), "launcelot-cluster-"));
   let haproxy: HaproxyProcess | null = null;
   try {
@@ -135,9 +180,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await writeFile(configPath, config);
     await checkConfig(binary, configPath);
     haproxy = await startHaproxy(binary, configPath, { host, port }, startTimeoutMs, options.onHaproxyLine);
-    const proxy = haproxy;
-    let stopping: Promise<void> | null = null;
-    const cluster: Cluster = {
+    const cluster = clusterHandle({
       host,
       port,
       dir,
@@ -146,32 +189,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       statsSocket,
       settings,
       backends,
-      haproxy: proxy,
-      backend(name) {
-        const found = backends.find((b) => b.name === name);
-        if (!found) throw new ClusterStartError(`no backend named ${name}`);
-        return found;
-      },
-      states: () => serverStates(statsSocket, BACKEND_SECTION),
-      async waitFor(name, accept, timeoutMs) {
-        const deadline = performance.now() + timeoutMs;
-        for (;;) {
-          const state = (await serverStates(statsSocket, BACKEND_SECTION)).find((s) => s.name === name);
-          if (state && accept(state)) return state;
-          if (performance.now() > deadline || proxy.exitStatus() !== null) return null;
-          await sleep(50);
-        }
-      },
-      stop() {
-        stopping ??= (async () => {
-          proxy.softStop();
-          await Promise.all(backends.map((b) => b.stop()));
-          await proxy.stop(settings.hardStopAfterMs + 1000);
-          await rm(dir, { recursive: true, force: true });
-        })();
-        return stopping;
-      },
-    };
+      haproxy,
+    });
     await waitUntilChecked(cluster, startTimeoutMs);
     return cluster;
   } catch (error) {
