@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -87,10 +87,15 @@ describe("the rendered haproxy.cfg", () => {
   });
 
   it.skipIf(skipReason !== null)(needsHaproxy("is accepted by haproxy -c"), async () => {
-    const path = join(tmpdir(), `launcelot-test-${process.pid}.cfg`);
-    await writeFile(path, renderConfig(await input("utf8")));
-    const { stdout, stderr } = await run(haproxyBinary as string, ["-c", "-f", path]);
-    expect(`${stdout}${stderr}`).toContain("Configuration file is valid");
+    const dir = await mkdtemp(join(tmpdir(), "launcelot-test-"));
+    try {
+      const path = join(dir, "haproxy.cfg");
+      await writeFile(path, renderConfig(await input("utf8")));
+      const { stdout, stderr } = await run(haproxyBinary as string, ["-c", "-f", path]);
+      expect(`${stdout}${stderr}`).toContain("Configuration file is valid");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
