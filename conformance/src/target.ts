@@ -262,10 +262,14 @@ class ProcessTarget implements LaunchedTarget {
     this.port = freePortGiven;
     this.pid = child.pid;
     this.exitedPromise = new Promise<ExitStatus>((resolve) => {
-      child.once("exit", (code, signal) => resolve((this.status = { code, signal })));
+      const ended = (status: ExitStatus): void => {
+        this.status = status;
+        resolve(status);
+      };
+      child.once("exit", (code, signal) => ended({ code, signal }));
       child.once("error", (error) => {
         this.tail.add(Buffer.from(`spawn failed: ${error.message}\n`));
-        resolve((this.status = { code: null, signal: null }));
+        ended({ code: null, signal: null });
       });
     });
     let lines = "";

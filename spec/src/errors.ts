@@ -25,6 +25,12 @@ export type ErrorCode =
   | "E_RULE_VIOLATED"
   | "E_NOT_APPLICABLE"
   | "E_INCONCLUSIVE"
+  /** Deploy: HAProxy missing, refusing its configuration, short of descriptors; a cluster that did not come up; a stats socket that did not answer. */
+  | "E_HAPROXY_MISSING"
+  | "E_HAPROXY_START"
+  | "E_FD_LIMIT"
+  | "E_CLUSTER_START"
+  | "E_STATS_SOCKET"
   /** Bench: the load generator failed, or a target died during a measurement. */
   | "E_BENCH_LOAD"
   | "E_BENCH_TARGET_EXITED";
