@@ -32,6 +32,9 @@ export interface CliArgs {
   fuzzMs?: number;
   failuresDir?: string;
   startTimeoutMs?: number;
+  shrinkBudgetMs?: number;
+  /** Where undeclared limits are probed (--limits floor|ceiling). */
+  probe?: "floor" | "ceiling";
   help: boolean;
   version: boolean;
 }
@@ -55,6 +58,8 @@ const CLI_FLAGS = {
   fuzz: { type: "string" },
   "failures-dir": { type: "string" },
   "start-timeout": { type: "string" },
+  "shrink-budget": { type: "string" },
+  limits: { type: "string" },
   strict: { type: "boolean" },
   list: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -112,6 +117,7 @@ function numericOptions(values: FlagValues): Partial<CliArgs> {
     timeoutMs: read("timeout", (f, t) => integer(f, t, 100)),
     fuzzMs: read("fuzz", parseDuration),
     startTimeoutMs: read("start-timeout", (f, t) => integer(f, t, 100)),
+    shrinkBudgetMs: read("shrink-budget", parseDuration),
   };
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }
@@ -153,6 +159,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ...textOptions(values),
     ...numericOptions(values),
   };
+  const probe = stringFlag(values, "limits");
+  if (probe !== undefined) {
+    if (probe !== "floor" && probe !== "ceiling")
+      throw new UsageError(`--limits must be floor or ceiling, got ${JSON.stringify(probe)}`);
+    args.probe = probe;
+  }
   checkCombinations(args);
   return args;
 }
@@ -162,21 +174,31 @@ export const HELP = `launcelot-conformance: judge a Launcelot server over TCP, b
 usage: launcelot-conformance --target TARGET [options]
 
 targets:
-  node | bun               our servers, launched directly on a free port (with --idle-timeout 10
-                           and --max-connections 256 unless given)
+  node | bun               our servers, launched directly on a free port with their limits set on
+                           the command line (--max-question 4096 --idle-timeout 10
+                           --max-connections 256 --shutdown-timeout 10 unless given)
   HOST:PORT, tcp://HOST:PORT, [::1]:PORT
                            a server already running
   exec:COMMAND             launched through the shell; {port} and $PORT hold a free port; the suite
                            waits for the port or a "listening on HOST:PORT" line
 
-options:
-  --table FILE             question table (default: fixtures/tables/canonical.json)
-  --max-question BYTES     the target's Q if not 4096 (1024..65536)
-  --idle-timeout SECONDS   the target's I if not 60 (10..600)
-  --max-connections N      the target's C if not 10000 (>= 128)
+table:
+  --table FILE             the target's question table (default: the canonical table, shipped
+                           with the suite)
+
+limits (declare the target's own; an undeclared one is judged where every conforming setting
+agrees, never at a default: spec section 14):
+  --max-question BYTES     Q (1024..65536); undeclared: 1024-byte questions answered, 65537 bytes
+                           acted on
+  --idle-timeout SECONDS   I (10..600); undeclared: no idle close before the floor of 10 s, and
+                           IDLE-2 not judged
+  --max-connections N      C (>= 128); undeclared: 128 connections served, CONN-2 not judged
   --shutdown-timeout SECONDS
-                           the target's shutdown deadline D (0..30); undeclared, SHUTDOWN-1 is
-                           judged at the spec's ceiling of 30 s
+                           D (0..30); undeclared: SHUTDOWN-1 judged at the ceiling of 30 s
+  --limits floor|ceiling   where undeclared limits are probed (default floor; ceiling also
+                           judges IDLE-2 at 600 s, which makes the run last about 15 minutes)
+
+options:
   --seed N                 run seed (each case derives its own); printed in the report
   --runs N                 runs per property (default: each property's own, small)
   --only LIST              case ids, id prefixes ending in ".", rule ids, sections (comma list)
@@ -194,6 +216,7 @@ options:
                            counterexample is saved as a failure file
   --failures-dir DIR       where failure files go (default ./conformance-failures with --fuzz)
   --start-timeout MS       how long a launched target may take to listen (default 20000)
+  --shrink-budget DURATION how long each property may shrink a failure (default 15s)
   --help, --version
 
 exit codes: 0 no failure; 1 a failure; 2 usage or setup error (bad flag, bad table, target never

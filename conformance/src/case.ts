@@ -6,13 +6,26 @@ import type { LaunchedTarget } from "./target.js";
 import type { CaseNote } from "./verdicts.js";
 import type { WireLog } from "./wirelog.js";
 
-/** The limits the target runs with (declared by the user or set by the suite when it launches). */
+/**
+ * The limits the target runs with, as the suite may count on them (spec section 14): a limit the
+ * user declared (or the suite set on our servers' command line), else null, judged where every
+ * conforming setting agrees: at the floor, or at the ceiling when the run is asked to.
+ */
 export interface TargetLimits {
+  /** Q as the oracle applies it: declared, else the ceiling (every server has acted by 65537 bytes). */
   readonly maxQuestion: number;
-  readonly idleTimeoutSec: number;
-  readonly maxConnections: number;
-  /** D, the shutdown deadline, when declared; undeclared, SHUTDOWN-1 is judged at the spec's ceiling. */
-  readonly shutdownTimeoutSec?: number;
+  /** The longest question a case may ask expecting an answer: declared Q, else the floor (1024). */
+  readonly answeredQuestion: number;
+  /** Whether Q was declared (else the too-long reply may come anywhere from 1025 bytes on). */
+  readonly questionDeclared: boolean;
+  /** I, when declared: IDLE-2 is judged at it. Null: IDLE-1 and IDLE-3 at the floor, IDLE-2 not judged. */
+  readonly idleTimeoutSec: number | null;
+  /** C, when declared: CONN-2 is judged at it. Null: CONN-1 at 128, CONN-2 not judged. */
+  readonly maxConnections: number | null;
+  /** D, when declared. Null: SHUTDOWN-1 is judged at the ceiling of 30 s. */
+  readonly shutdownTimeoutSec: number | null;
+  /** Where undeclared limits are probed: "floor", or also "ceiling" (IDLE-2 at 600 s). */
+  readonly probe: "floor" | "ceiling";
 }
 
 /** Everything a case needs about the target and the run. */
@@ -52,6 +65,12 @@ interface CaseBase {
   readonly last?: boolean;
   /** The case ends the target on purpose (shutdown): its exit is judged by the case, not ROBUST-1. */
   readonly stopsTarget?: boolean;
+  /**
+   * How the runner schedules it: "background" cases mostly wait (idle timeouts) and run beside the
+   * others on their own connections; "quiet" ones (CPU, descriptors, memory, connection counts)
+   * need the server to themselves and run after every background case ended. Default: in turn.
+   */
+  readonly schedule?: "background" | "quiet";
 }
 
 export interface PropertyCase<T = unknown> extends CaseBase {

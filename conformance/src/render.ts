@@ -1,6 +1,6 @@
 /** Report renderers: pretty (by section, h2spec style), JSON, JUnit XML. */
 import type { ConformanceCase } from "./case.js";
-import type { CaseResult, Report, Verdict } from "./report.js";
+import { type CaseResult, limitsLine, type Report, rulesNotJudged, type Verdict } from "./report.js";
 
 const MARK: Record<Verdict, string> = {
   pass: "PASS",
@@ -56,10 +56,7 @@ function prettyHeader(report: Report): string[] {
   lines.push(
     `seed     ${report.seed}   runs ${report.runs ?? "defaults"}   strict ${report.strict ? "yes" : "no"}`,
   );
-  if (limits)
-    lines.push(
-      `limits   Q=${limits.maxQuestion} bytes, I=${limits.idleTimeoutSec} s, C=${limits.maxConnections} (${limits.source})`,
-    );
+  if (limits) lines.push(`limits   ${limitsLine(limits)} (${limits.source})`);
   if (waits)
     lines.push(
       `waits    RTT ${waits.rttMs} ms; progress wait ${waits.waitMs} ms; quiet floor ${waits.floorMs} ms; pause ${waits.pauseMs} ms`,
@@ -80,6 +77,8 @@ function prettyCase(c: CaseResult, paint: Paint): string[] {
     `  ${paint(c.verdict, MARK[c.verdict])} ${c.id}: ${c.title} [${c.rules.join(", ")}] ${(c.durationMs / 1000).toFixed(1)}s${known}`,
   ];
   if (c.message) lines.push(indent(c.message, "         "));
+  for (const n of c.notJudged ?? []) lines.push(`         not judged: ${n.rule} (${n.reason})`);
+  if (c.overlapped) lines.push(`         ran beside: ${c.overlapped.join(", ")}`);
   if (c.evidence)
     lines.push(
       `         evidence: ${Object.entries(c.evidence)
@@ -91,6 +90,11 @@ function prettyCase(c: CaseResult, paint: Paint): string[] {
     lines.push(
       `         replayed once with the same seed: ${c.reproduced ? "reproduced" : "did NOT reproduce"}`,
     );
+  if (c.shrink)
+    lines.push(
+      `         shrunk in ${(c.shrink.ms / 1000).toFixed(1)} s: ${c.shrink.steps} steps, ${c.shrink.tried} candidates${c.shrink.budgetSpent ? " (shrink budget spent)" : ""}; ${c.shrink.confirmed ? "confirmed with the full waits" : "NOT confirmed with the full waits"}`,
+    );
+  if (c.replayNote) lines.push(`         ${c.replayNote}`);
   if (c.replayCommand) lines.push(`         replay: ${c.replayCommand}`);
   if (c.transcript) lines.push("         transcript:", indent(c.transcript, "           "));
   if (c.targetOutput) lines.push("         target's last output:", indent(c.targetOutput, "           | "));
@@ -114,6 +118,11 @@ function prettyFooter(report: Report): string[] {
     );
   if (report.coverage.unchecked.length > 0)
     lines.push(`rules no case checks: ${report.coverage.unchecked.join(", ")}`);
+  const notJudged = rulesNotJudged(report.cases);
+  if (notJudged.length > 0)
+    lines.push(
+      `rules not judged in this run: ${notJudged.map((n) => `${n.rule} (${n.case}: ${n.reason})`).join("; ")}`,
+    );
   if (report.incomplete) lines.push(`INCOMPLETE RUN: ${report.incompleteReason ?? "unknown reason"}`);
   lines.push(`exit code ${report.exitCode}`);
   return lines;

@@ -2,7 +2,7 @@
 import type { TargetLimits } from "./case.js";
 import type { FlowSamples } from "./samples.js";
 import type { ProcessEvidence } from "./target.js";
-import type { Mismatch } from "./verdicts.js";
+import type { Mismatch, NotJudged } from "./verdicts.js";
 import type { WireRecord } from "./wirelog.js";
 
 export type Verdict = "pass" | "fail" | "warn" | "info" | "not-applicable" | "error";
@@ -33,12 +33,20 @@ export interface CaseResult {
   replayCommand?: string;
   /** Whether a second run with the same seed and path failed the same way. */
   reproduced?: boolean;
+  /** Why a failure was not replayed (a long case). */
+  replayNote?: string;
+  /** How long shrinking took, its steps (smaller counterexamples failing the same way) and candidates tried. */
+  shrink?: { ms: number; steps: number; tried: number; budgetSpent: boolean; confirmed: boolean };
   /** Property runs made (properties only). */
   runs?: number;
   /** The target's last output, when it died during the case. */
   targetOutput?: string;
   /** Observations (process evidence, bytes pushed, ...). */
   evidence?: Record<string, number | string>;
+  /** The cases that ran at the same time as this one (the runner overlaps cases that mostly wait). */
+  overlapped?: string[];
+  /** Rules the case checks but could not judge for this target in this run, each with why. */
+  notJudged?: NotJudged[];
   /** Marked by the expect file: a known failure that does not fail the run. */
   known?: boolean;
   durationMs: number;
@@ -105,6 +113,29 @@ export interface FuzzFinding {
   readonly round: number;
   readonly file?: string;
   readonly result: CaseResult;
+}
+
+/** The limits as one line: declared values, and how each undeclared one is judged (spec section 14). */
+export function limitsLine(limits: TargetLimits): string {
+  const q = limits.questionDeclared
+    ? `Q=${limits.maxQuestion} bytes`
+    : `Q undeclared (${limits.answeredQuestion} answered, acted on by ${limits.maxQuestion + 1})`;
+  const i =
+    limits.idleTimeoutSec !== null
+      ? `I=${limits.idleTimeoutSec} s`
+      : `I undeclared (${limits.probe === "ceiling" ? "floor 10 s and ceiling 600 s" : "floor 10 s; IDLE-2 not judged"})`;
+  const c =
+    limits.maxConnections !== null
+      ? `C=${limits.maxConnections}`
+      : "C undeclared (128 served; CONN-2 not judged)";
+  const d =
+    limits.shutdownTimeoutSec !== null ? `D=${limits.shutdownTimeoutSec} s` : "D undeclared (ceiling 30 s)";
+  return `${q}, ${i}, ${c}, ${d}`;
+}
+
+/** Every rule some case did not judge in this run, with the case and the reason. */
+export function rulesNotJudged(cases: readonly CaseResult[]): Array<NotJudged & { readonly case: string }> {
+  return cases.flatMap((c) => (c.notJudged ?? []).map((n) => ({ ...n, case: c.id })));
 }
 
 /** How a run ended, for assembling its report. */

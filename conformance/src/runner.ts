@@ -109,7 +109,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     header = { ...header, launched: session.target.launched, waits: { ...waits, rule: WAITS_RULE } };
     options.onHeader?.(header);
     const atStart = await session.target.processEvidence();
-    const env = { plan, session, book: plan.book, limits: plan.limits, waits, strict: plan.strict };
+    const env = {
+      plan,
+      session,
+      book: plan.book,
+      limits: plan.limits,
+      waits,
+      strict: plan.strict,
+      ...(options.shrinkBudgetMs !== undefined ? { shrinkBudgetMs: options.shrinkBudgetMs } : {}),
+    };
     const run = await runSchedule(plan, env);
     const atEnd = run.processBeforeStop ?? (await session.target.processEvidence());
     const process = session.target.launched ? { atStart, atEnd, restarts: session.restarts } : undefined;

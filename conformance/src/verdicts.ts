@@ -1,4 +1,5 @@
 /** How a case run ends when it does not simply pass: thrown from inside a case, judged by the runner. */
+import { BridgekeeperError } from "@bridgekeeper/spec";
 import type { FlowSamples } from "./samples.js";
 import type { WireRecord } from "./wirelog.js";
 
@@ -15,8 +16,7 @@ export interface Mismatch {
 }
 
 /** A rule was violated: the case fails (MUST) or warns (SHOULD), naming this one rule. */
-export class Violation extends Error {
-  readonly code = "E_RULE_VIOLATED";
+export class Violation extends BridgekeeperError {
   transcript: string | undefined;
   /** The wire log as data (set by the runner with the transcript). */
   wire: WireRecord | undefined;
@@ -33,29 +33,24 @@ export class Violation extends Error {
     /** "missing": bytes never came (the connection closed or went silent); if the target died, that is the cause. */
     readonly kind: "wrong" | "missing" = "wrong",
   ) {
-    super(`${rule}: expected ${expected}, got ${got}`);
-    this.name = "Violation";
+    super("E_RULE_VIOLATED", `${rule}: expected ${expected}, got ${got}`);
   }
 }
 
 /** The case does not apply to this target (e.g. process evidence for an address target). */
-export class NotApplicable extends Error {
-  readonly code = "E_NOT_APPLICABLE";
+export class NotApplicable extends BridgekeeperError {
   constructor(reason: string) {
-    super(reason);
-    this.name = "NotApplicable";
+    super("E_NOT_APPLICABLE", reason);
   }
 }
 
 /** The harness could not judge (its own limits, an environment problem): verdict "error". */
-export class Inconclusive extends Error {
-  readonly code = "E_INCONCLUSIVE";
+export class Inconclusive extends BridgekeeperError {
   transcript: string | undefined;
   wire: WireRecord | undefined;
   samples: FlowSamples | undefined;
   constructor(reason: string) {
-    super(reason);
-    this.name = "Inconclusive";
+    super("E_INCONCLUSIVE", reason);
   }
 }
 
@@ -65,6 +60,14 @@ export interface CaseNote {
   readonly evidence?: Record<string, number | string>;
   /** What a flow case sampled over time (bytes pushed, replies received, RSS). */
   readonly samples?: FlowSamples;
+  /** Rules the case could not judge for this target, each with why (shown in the report, never a silent pass). */
+  readonly notJudged?: readonly NotJudged[];
+}
+
+/** A rule a case checks but did not judge in this run, and why (e.g. an undeclared limit). */
+export interface NotJudged {
+  readonly rule: string;
+  readonly reason: string;
 }
 
 /** Attaches the first differing byte to a violation (for the HTML report's diagram); returns it. */

@@ -16,7 +16,14 @@ describe("runConformance against the independent correct server", () => {
     expect(notPassing).toEqual([]);
     expect(report.exitCode).toBe(0);
     expect(report.launched).toBe(true);
-    expect(report.limits).toMatchObject({ maxQuestion: 4096, idleTimeoutSec: 10, maxConnections: 256 });
+    // Q is not declared: judged at the floor (1024 answered) and the ceiling (acted on by 65537).
+    expect(report.limits).toMatchObject({
+      maxQuestion: 65536,
+      answeredQuestion: 1024,
+      questionDeclared: false,
+      idleTimeoutSec: 10,
+      maxConnections: 256,
+    });
     expect(report.cases.find((c) => c.id === "flow.slow-reader")?.evidence?.stalled).toBe("true");
     expect(report.cases.find((c) => c.id === "resource.descriptors")?.evidence?.fdsAfter).toBeTypeOf(
       "number",

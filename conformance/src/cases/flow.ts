@@ -1,4 +1,5 @@
 /** Spec section 7: flow control (FLOW-1..3), fairness (FAIR-1) and memory per connection (RESOURCE-3). */
+import { LIMITS } from "@bridgekeeper/spec";
 import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectUsable } from "../checks.js";
@@ -177,10 +178,12 @@ function shortRead(
 ): { rule: string; how: string } {
   const { reader } = pushed;
   const readMs = performance.now() - pushed.pushedAt;
-  const idleMs = ctx.limits.idleTimeoutSec * 1000;
+  // Undeclared, the server may close an idle connection from the floor of I on.
+  const idleSec = ctx.limits.idleTimeoutSec ?? LIMITS.idleTimeoutSeconds.floor;
+  const idleMs = idleSec * 1000;
   if (outcome === "closed" && readMs + ctx.floorMs > idleMs * 0.9) {
     throw new Inconclusive(
-      `the server closed the stalled connection after ${(readMs / 1000).toFixed(1)} s, close to its idle timeout of ${ctx.limits.idleTimeoutSec} s; the harness was too slow to judge`,
+      `the server closed the stalled connection after ${(readMs / 1000).toFixed(1)} s, close to its idle timeout of ${idleSec} s; the harness was too slow to judge`,
     );
   }
   // After a FIN, a close before every owed reply is HALF-1 (the wire cannot tell dropped held

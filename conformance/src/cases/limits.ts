@@ -4,6 +4,7 @@ import * as fc from "fast-check";
 import { garbageBytes, splitPoints, tableQuestion } from "../arbitraries.js";
 import { type ConformanceCase, property } from "../case.js";
 import { expectClose, expectReplies, expectUsable } from "../checks.js";
+import type { WireClient } from "../client.js";
 import { play, withPauses } from "../faults.js";
 import { expectedReplies, isSkippedByte } from "../model.js";
 
@@ -14,10 +15,27 @@ function body(length: number, fill: number): Buffer {
   return bytes;
 }
 
+/** Bytes per write of an over-long question when Q is undeclared. */
+const UNDECLARED_PIECE = 2048;
+
+/** Writes `stream` in pieces, a pause apart, until `done()` holds or the connection ends. */
+async function sendUntil(
+  client: WireClient,
+  stream: Buffer,
+  piece: number,
+  pauseMs: number,
+  done: () => boolean,
+): Promise<void> {
+  for (let at = 0; at < stream.length && !done() && !client.ended; at += piece) {
+    if (at > 0) await client.pause(pauseMs);
+    await client.send(stream.subarray(at, at + piece));
+  }
+}
+
 export const limitCases: ConformanceCase[] = [
   property({
     id: "limit.question-floor",
-    title: "Questions of up to 1024 bytes (and up to the declared Q) are answered",
+    title: "Questions of up to 1024 bytes (and up to Q, when declared) are answered",
     section: "6.1",
     rules: ["LIMIT-QUESTION-1"],
     runs: 6,
@@ -25,8 +43,8 @@ export const limitCases: ConformanceCase[] = [
       fc.tuple(
         fc.oneof(
           fc.constant(1024),
-          fc.constant(ctx.limits.maxQuestion),
-          fc.integer({ min: 2, max: ctx.limits.maxQuestion }),
+          fc.constant(ctx.limits.answeredQuestion),
+          fc.integer({ min: 2, max: ctx.limits.answeredQuestion }),
         ),
         fc.integer({ min: 0x21, max: 0xff }),
         fc.integer({ min: 0, max: 3 }),
@@ -46,7 +64,8 @@ export const limitCases: ConformanceCase[] = [
   }),
   property({
     id: "limit.over-long",
-    title: 'A question past Q bytes: the owed replies, then "Your question is too long.", then close',
+    title:
+      'A question past Q bytes (past 65536 when Q is undeclared): the owed replies, then "Your question is too long.", then close',
     section: "6.1",
     rules: ["LIMIT-QUESTION-2"],
     runs: 8,
@@ -69,14 +88,21 @@ export const limitCases: ConformanceCase[] = [
         ? Buffer.concat([body(length - 1, value.fill), Buffer.from("?")])
         : body(length, value.fill);
       const stream = Buffer.concat([...value.before, long]);
-      const cuts = Array.from({ length: value.pieces - 1 }, (_, i) =>
-        Math.floor(((i + 1) * stream.length) / value.pieces),
-      );
-      await play(client, withPauses(splitAt(stream, cuts), ctx.pauseMs));
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, stream);
+      if (ctx.limits.questionDeclared) {
+        const cuts = Array.from({ length: value.pieces - 1 }, (_, i) =>
+          Math.floor(((i + 1) * stream.length) / value.pieces),
+        );
+        await play(client, withPauses(splitAt(stream, cuts), ctx.pauseMs));
+      } else {
+        // Q unknown: the server may act anywhere past 1024 bytes. Stop sending once it has, so our
+        // own bytes do not reset a connection it closed (spec 6.1).
+        const owed = replies.reduce((n, r) => n + r.reply.length, 0);
+        await sendUntil(client, stream, UNDECLARED_PIECE, ctx.pauseMs, () => client.receivedCount >= owed);
+      }
       await expectReplies(ctx, client, replies, {
         rule: "LIMIT-QUESTION-2",
-        situation: `for ${value.before.length} questions then ${length} bytes of one question (Q=${ctx.limits.maxQuestion})`,
+        situation: `for ${value.before.length} questions then ${length} bytes of one question (${ctx.limits.questionDeclared ? `Q=${ctx.limits.maxQuestion}` : "Q undeclared: acted on by 65537 bytes"})`,
       });
       await expectClose(ctx, client, "LIMIT-QUESTION-2", 'after "Your question is too long."');
     },
@@ -89,7 +115,10 @@ export const limitCases: ConformanceCase[] = [
     rules: ["FRAME-3", "LIMIT-QUESTION-2", "ROBUST-1"],
     runs: 12,
     arbitrary: (ctx) =>
-      garbageBytes(ctx.limits.maxQuestion + 2048).chain((stream) =>
+      // Undeclared Q: no question longer than the floor, which every server answers.
+      garbageBytes(
+        ctx.limits.questionDeclared ? ctx.limits.maxQuestion + 2048 : ctx.limits.answeredQuestion - 1,
+      ).chain((stream) =>
         splitPoints(stream.length).map((splits) => ({ stream, splits: splits.slice(0, 16) })),
       ),
     async check(ctx, value: { stream: Buffer; splits: number[] }, env) {

@@ -20,6 +20,7 @@ export const resourceCases: ConformanceCase[] = [
     section: "10",
     rules: ["RESOURCE-1"],
     launchedOnly: true,
+    schedule: "quiet",
     async run(ctx, env) {
       await sleep(200);
       const before = await evidenceOf(ctx);
@@ -68,6 +69,7 @@ export const resourceCases: ConformanceCase[] = [
     section: "10",
     rules: ["RESOURCE-2"],
     launchedOnly: true,
+    schedule: "quiet",
     async run(ctx, env) {
       await Promise.all(Array.from({ length: 16 }, () => env.clients.open()));
       const partial = await env.clients.open();

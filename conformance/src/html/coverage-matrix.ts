@@ -10,6 +10,7 @@ const SYMBOL: Record<string, string> = {
   "not-applicable": "–",
   error: "?",
   "not-run": "·",
+  "not-judged": "∅",
 };
 
 /** Case ids as columns: the cases run (by section), then those of the suite this run did not select. */
@@ -22,8 +23,9 @@ function columns(report: Report): string[] {
 function cell(rule: string, listed: boolean, result: CaseResult | undefined, caseId: string): string {
   const violated = result?.violatedRule === rule && (result.verdict === "fail" || result.verdict === "warn");
   if (!listed && !violated) return "<td></td>";
-  const verdict = result ? result.verdict : "not-run";
-  const what = result ? verdict : "not run";
+  const skipped = result?.notJudged?.find((n) => n.rule === rule);
+  const verdict = skipped ? "not-judged" : result ? result.verdict : "not-run";
+  const what = skipped ? `not judged: ${skipped.reason}` : result ? verdict : "not run";
   const title = `${rule} × ${caseId}: ${what}${violated ? ` (violated${listed ? "" : ", though the case does not list it"})` : ""}`;
   return `<td class="cell verdict-${verdict}${violated ? " violated" : ""}" title="${esc(title)}">${SYMBOL[verdict] ?? ""}</td>`;
 }
@@ -44,7 +46,7 @@ export function renderCoverage(report: Report): string {
   const unchecked = report.coverage.unchecked;
   return [
     `<section id="coverage"><h2>Coverage: rules by cases</h2>`,
-    `<p class="muted">A cell is a case that checks the rule, coloured by that case's verdict (✕ marks the rule a failure names; · a case this run did not select). ${unchecked.length > 0 ? `Rules no case checks: <b>${esc(unchecked.join(", "))}</b>.` : "Every rule is checked by a case."}</p>`,
+    `<p class="muted">A cell is a case that checks the rule, coloured by that case's verdict (✕ marks the rule a failure names; ∅ a rule the case could not judge in this run, for example at an undeclared limit; · a case this run did not select). ${unchecked.length > 0 ? `Rules no case checks: <b>${esc(unchecked.join(", "))}</b>.` : "Every rule is checked by a case."}</p>`,
     `<div class="matrix-wrap"><table class="matrix"><thead><tr><th scope="col">rule</th><th scope="col">keyword</th>${head}<th scope="col">cases</th></tr></thead>`,
     `<tbody>${rows.join("\n")}</tbody></table></div></section>`,
   ].join("\n");

@@ -1,7 +1,7 @@
 /** The report's header: target, table, limits and where they came from, seed, versions, outcome. */
 import { formatSize } from "../bytes.js";
 import { xmlEscape as esc } from "../render.js";
-import type { Report, Verdict } from "../report.js";
+import { limitsLine, type Report, type Verdict } from "../report.js";
 
 export const VERDICTS: readonly Verdict[] = ["pass", "fail", "warn", "info", "not-applicable", "error"];
 
@@ -22,8 +22,7 @@ function row(name: string, value: string): string {
 function limitsText(report: Report): string {
   const l = report.limits;
   if (!l) return "not known (the run stopped before)";
-  const deadline = l.shutdownTimeoutSec !== undefined ? `, D=${l.shutdownTimeoutSec} s` : "";
-  return `${esc(`Q=${l.maxQuestion} bytes, I=${l.idleTimeoutSec} s, C=${l.maxConnections}${deadline}`)} <span class="muted">(${esc(l.source)})</span>`;
+  return `${esc(limitsLine(l))} <span class="muted">(${esc(l.source)})</span>`;
 }
 
 function processText(report: Report): string {

@@ -18,7 +18,7 @@ h3 { font-size: 15px; margin: 18px 0 6px; color: var(--muted); }
 .counts .count { display: inline-block; padding: 1px 8px; margin: 2px 2px 2px 0; border-radius: 10px; border: 1px solid var(--line); }
 .verdict-pass { --v: var(--pass); } .verdict-fail { --v: var(--fail); } .verdict-warn { --v: var(--warn); }
 .verdict-info { --v: var(--info); } .verdict-not-applicable { --v: var(--na); } .verdict-error { --v: var(--error); }
-.verdict-not-run { --v: #afb8c1; }
+.verdict-not-run { --v: #afb8c1; } .verdict-not-judged { --v: #bf8700; }
 .count { color: var(--v); } .count b { color: var(--v); }
 .badge { display: inline-block; min-width: 48px; text-align: center; padding: 0 6px; border-radius: 4px; color: #fff;
   background: var(--v); font-weight: 700; font-size: 12px; }

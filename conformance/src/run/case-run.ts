@@ -12,10 +12,15 @@ import { type ExecutionEnv, executeCase } from "./execute.js";
 import { type CaseOutcome, judge } from "./judge.js";
 import type { RunPlan } from "./plan.js";
 import { replayCommandFor } from "./replay-command.js";
+import { died } from "./session.js";
 
-export interface CaseRunEnv extends ExecutionEnv {
+/** What the run gives every case (the target is captured when the case starts). */
+export interface CaseRunEnv extends Omit<ExecutionEnv, "target"> {
   readonly plan: RunPlan;
 }
+
+/** A case's run with its target captured. */
+type CaseExecution = ExecutionEnv & { readonly plan: RunPlan };
 
 /** What one case came to, and what it means for the rest of the run. */
 export interface CaseRun {
@@ -47,23 +52,24 @@ async function checkAfter(
   c: ConformanceCase,
   outcome: CaseOutcome,
   before: SanityResult,
-  env: CaseRunEnv,
+  env: CaseExecution,
 ): Promise<{ outcome: CaseOutcome; incompleteReason?: string }> {
   const { session } = env;
   if (c.stopsTarget) {
     await session.stopAfterCase();
     return { outcome };
   }
-  if (outcome.targetDied || session.died()) {
+  const { target } = env;
+  if (outcome.targetDied || died(target)) {
     const judged =
       !outcome.targetDied && outcome.verdict !== "fail"
-        ? judge(new Error("the target died"), env.strict, session.target.exitStatus())
+        ? judge(new Error("the target died"), env.strict, target.exitStatus())
         : outcome;
-    const reason = await session.recover(`after ${c.id}`, env.book, env.waits);
+    const reason = await session.recover(target, `after ${c.id}`, env.book, env.waits);
     return { outcome: judged, ...(reason ? { incompleteReason: reason } : {}) };
   }
   let after = await sanity(env);
-  for (let retry = 0; retry < 3 && brokenAfter(before, after) && !session.died(); retry++) {
+  for (let retry = 0; retry < 3 && brokenAfter(before, after) && !died(target); retry++) {
     await sleep(env.waits.floorMs);
     after = await sanity(env);
   }
@@ -77,7 +83,7 @@ async function checkAfter(
     };
   }
   if (after.state === "refused" || (before.state === "ok" && after.state !== "ok")) {
-    const reason = await session.recover(`after ${c.id}`, env.book, env.waits);
+    const reason = await session.recover(target, `after ${c.id}`, env.book, env.waits);
     if (reason) return { outcome: judged, incompleteReason: reason };
   }
   return { outcome: judged };
@@ -98,57 +104,87 @@ function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string
     ...(outcome.runs !== undefined ? { runs: outcome.runs } : {}),
     ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
     ...(outcome.samples ? { samples: outcome.samples } : {}),
+    ...(outcome.notJudged ? { notJudged: outcome.notJudged } : {}),
+    ...(outcome.shrink ? { shrink: outcome.shrink } : {}),
     ...(targetOutput ? { targetOutput } : {}),
     durationMs: 0,
   };
 }
 
-/** A fail or warn gets its seed, path and replay command, and is replayed once to see it reproduce. */
+/** A failure is replayed once only when its case took less than this; a longer one says why not. */
+const REPLAY_UNDER_MS = 5000;
+
+/**
+ * A fail or warn gets its seed, path and replay command, and is replayed once to see it
+ * reproduce, unless its case was long (then the report says "not replayed" and why) or it is a
+ * property whose counterexample was already confirmed with the full waits after shrinking.
+ */
 async function attachReplay(
   result: CaseResult,
   c: ConformanceCase,
   seed: number,
-  outcome: CaseOutcome,
-  env: CaseRunEnv,
+  outcome: CaseOutcome & { readonly ms: number },
+  env: CaseExecution,
 ): Promise<string | undefined> {
   const { plan, session } = env;
   result.seed = seed;
   if (outcome.path) result.path = outcome.path;
   const replay = formatReplay({ caseId: c.id, seed, ...(outcome.path ? { path: outcome.path } : {}) });
   result.replayCommand = replayCommandFor(plan, replay);
+  if (outcome.confirmed !== undefined) {
+    result.reproduced = outcome.confirmed;
+    return undefined;
+  }
   if (plan.options.replay || session.dead || session.signal.aborted) return undefined;
+  if (outcome.ms > REPLAY_UNDER_MS) {
+    result.replayNote = `not replayed: the case took ${(outcome.ms / 1000).toFixed(1)} s (cases under ${REPLAY_UNDER_MS / 1000} s are replayed once)`;
+    return undefined;
+  }
   await session.ensureRunning();
-  const again = await executeCase(c, env, seed, plan.options.runs, outcome.path);
+  const again = await executeCase(
+    c,
+    { ...env, target: session.target },
+    seed,
+    plan.options.runs,
+    outcome.path,
+  );
   result.reproduced = again.verdict === outcome.verdict && again.violatedRule === outcome.violatedRule;
   if (c.stopsTarget) await session.stopAfterCase();
   else if (again.targetDied || session.died())
-    return session.recover(`after replaying ${c.id}`, env.book, env.waits);
+    return session.recover(session.target, `after replaying ${c.id}`, env.book, env.waits);
   return undefined;
 }
 
-export async function runCaseInSequence(c: ConformanceCase, seed: number, env: CaseRunEnv): Promise<CaseRun> {
-  const { session, plan } = env;
-  const started = performance.now();
+/** The target answers before the case, or is brought back; an error result when it cannot be. */
+async function checkBefore(c: ConformanceCase, env: CaseRunEnv): Promise<{ before: SanityResult } | CaseRun> {
+  const { session } = env;
   if (!(await session.ensureRunning())) {
     const message = "the target could not be started again after the case that stopped it";
     return { result: resultOf(c, { verdict: "error", message }, undefined), incompleteReason: message };
   }
   const before = await sanity(env);
-  if (before.state === "refused") {
-    const reason = await session.recover(`before ${c.id}`, env.book, env.waits);
-    if (reason) {
-      const message = `the target refuses connections before the case: ${before.detail}`;
-      return { result: resultOf(c, { verdict: "error", message }, undefined), incompleteReason: reason };
-    }
-  }
-  const processBeforeStop = c.stopsTarget ? await session.target.processEvidence() : undefined;
-  const executed = await executeCase(c, env, seed, plan.options.runs, plan.options.replay?.path);
-  const targetOutput = executed.targetDied ? session.target.outputTail() : undefined;
-  const checked = await checkAfter(c, executed, before, env);
-  const result = resultOf(c, checked.outcome, targetOutput);
-  let incompleteReason = checked.incompleteReason;
-  if (checked.outcome.verdict === "fail" || checked.outcome.verdict === "warn") {
-    const replayReason = await attachReplay(result, c, seed, checked.outcome, env);
+  if (before.state !== "refused") return { before };
+  const reason = await session.recover(session.target, `before ${c.id}`, env.book, env.waits);
+  if (!reason) return { before };
+  const message = `the target refuses connections before the case: ${before.detail}`;
+  return { result: resultOf(c, { verdict: "error", message }, undefined), incompleteReason: reason };
+}
+
+export async function runCaseInSequence(c: ConformanceCase, seed: number, env: CaseRunEnv): Promise<CaseRun> {
+  const { plan } = env;
+  const started = performance.now();
+  const checked = await checkBefore(c, env);
+  if ("result" in checked) return checked;
+  const exec: CaseExecution = { ...env, target: env.session.target };
+  const processBeforeStop = c.stopsTarget ? await exec.target.processEvidence() : undefined;
+  const executed = await executeCase(c, exec, seed, plan.options.runs, plan.options.replay?.path);
+  const ms = performance.now() - started;
+  const targetOutput = executed.targetDied ? exec.target.outputTail() : undefined;
+  const after = await checkAfter(c, executed, checked.before, exec);
+  const result = resultOf(c, after.outcome, targetOutput);
+  let incompleteReason = after.incompleteReason;
+  if (after.outcome.verdict === "fail" || after.outcome.verdict === "warn") {
+    const replayReason = await attachReplay(result, c, seed, { ...after.outcome, ms }, exec);
     incompleteReason ??= replayReason;
   }
   result.durationMs = Math.round(performance.now() - started);

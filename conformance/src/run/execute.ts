@@ -4,7 +4,6 @@
  * the judge.
  */
 import { firstLine } from "@bridgekeeper/spec";
-import * as fc from "fast-check";
 import type {
   CaseContext,
   ConformanceCase,
@@ -15,27 +14,34 @@ import type {
 } from "../case.js";
 import { ClientPool } from "../client.js";
 import type { AnswerBook } from "../model.js";
+import type { LaunchedTarget } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
 import { within } from "../wait.js";
 import { WireLog } from "../wirelog.js";
 import { type CaseOutcome, judge, violationOutcome } from "./judge.js";
-import type { Session } from "./session.js";
+import { runProperty } from "./property.js";
+import { died, type Session } from "./session.js";
 import type { Waits } from "./waits.js";
 
-const PROPERTY_TIME_BUDGET_MS = 90_000;
-
-/** What every execution of a case needs: the target as it is now, the table, the limits, the waits. */
+/**
+ * What every execution of a case needs: the target the case talks to (captured when it starts:
+ * a case running beside others keeps its target even if another case restarts the server), the
+ * table, the limits, the waits.
+ */
 export interface ExecutionEnv {
   readonly session: Session;
+  readonly target: LaunchedTarget;
   readonly book: AnswerBook;
   readonly limits: TargetLimits;
   readonly waits: Waits;
   readonly strict: boolean;
+  /** How long a property may spend shrinking a failure (default 15 s). */
+  readonly shrinkBudgetMs?: number;
 }
 
-function contextFor(env: ExecutionEnv): CaseContext {
+export function contextFor(env: ExecutionEnv): CaseContext {
   const { session, waits } = env;
-  const target = session.target;
+  const target = env.target;
   return {
     target,
     book: env.book,
@@ -51,19 +57,20 @@ function contextFor(env: ExecutionEnv): CaseContext {
 }
 
 /** One run of a case's body with a fresh wire log and pool; its transcript goes with what it throws. */
-async function runOnce<T>(body: (run: RunEnv) => Promise<T>, ctx: CaseContext, session: Session): Promise<T> {
+export async function runOnce<T>(body: (run: RunEnv) => Promise<T>, ctx: CaseContext): Promise<T> {
+  const { target } = ctx;
   const log = new WireLog();
   const clients = ctx.pool(log);
   try {
     return await body({ log, clients });
   } catch (error) {
     // A socket error may come just before the process exit is reported: give it a moment.
-    if (session.target.launched && !session.died()) await within(session.target.exited(), 300);
+    if (target.launched && !died(target)) await within(target.exited(), 300);
     const transcript = log.render();
     if (error instanceof Violation || error instanceof Inconclusive) {
       error.transcript = transcript;
       error.wire = log.toRecord();
-    } else if (session.died()) {
+    } else if (died(target)) {
       const wrapped = new Inconclusive(firstLine(error));
       wrapped.transcript = transcript;
       wrapped.wire = log.toRecord();
@@ -75,66 +82,24 @@ async function runOnce<T>(body: (run: RunEnv) => Promise<T>, ctx: CaseContext, s
   }
 }
 
-async function runProperty(
-  c: PropertyCase<unknown>,
-  env: ExecutionEnv,
-  seed: number,
-  runs: number,
-  path?: string,
-): Promise<CaseOutcome> {
-  const ctx = contextFor(env);
-  const { session } = env;
-  let firstDeath: unknown = null;
-  const predicate = async (value: unknown): Promise<void> => {
-    if (ctx.signal.aborted) throw new Inconclusive("interrupted");
-    if (firstDeath !== null) throw firstDeath; // the target is gone: shrinking would only mislead
-    try {
-      await runOnce((run) => c.check(ctx, value, run), ctx, session);
-    } catch (error) {
-      if (session.died() && firstDeath === null) firstDeath = error;
-      throw error;
-    }
-  };
-  const details = await fc.check(fc.asyncProperty(c.arbitrary(ctx), predicate), {
-    seed,
-    numRuns: runs,
-    ...(path !== undefined ? { path, endOnFailure: true } : {}),
-    interruptAfterTimeLimit: PROPERTY_TIME_BUDGET_MS,
-    markInterruptAsFailure: false,
-  });
-  if (!details.failed) {
-    const note = details.interrupted
-      ? `stopped after ${details.numRuns} runs (time budget ${PROPERTY_TIME_BUDGET_MS / 1000} s)`
-      : undefined;
-    return { verdict: "pass", runs: details.numRuns, ...(note ? { message: note } : {}) };
-  }
-  const outcome = judge(firstDeath ?? details.errorInstance, env.strict, session.target.exitStatus());
-  return {
-    ...outcome,
-    runs: details.numRuns,
-    ...(firstDeath === null && details.counterexamplePath ? { path: details.counterexamplePath } : {}),
-    ...(firstDeath !== null ? { message: `${outcome.message ?? ""} (not shrunk: the target died)` } : {}),
-  };
-}
-
 async function runScenario(c: ScenarioCase, env: ExecutionEnv, seed: number): Promise<CaseOutcome> {
-  const { session } = env;
   try {
     const ctx = contextFor(env);
-    const note = await runOnce((run) => c.run(ctx, run, seed), ctx, session);
-    if (session.died() && !c.stopsTarget)
-      return judge(new Error("the target died"), env.strict, session.target.exitStatus());
+    const note = await runOnce((run) => c.run(ctx, run, seed), ctx);
+    if (died(env.target) && !c.stopsTarget)
+      return judge(new Error("the target died"), env.strict, env.target.exitStatus());
     if (!note) return { verdict: "pass" };
     return {
       verdict: "pass",
       message: note.message,
       ...(note.evidence ? { evidence: note.evidence } : {}),
       ...(note.samples ? { samples: note.samples } : {}),
+      ...(note.notJudged && note.notJudged.length > 0 ? { notJudged: [...note.notJudged] } : {}),
     };
   } catch (error) {
     // A case that stops the target judges the exit itself: its violation stands as it is.
     if (c.stopsTarget && error instanceof Violation) return violationOutcome(error, env.strict);
-    return judge(error, env.strict, session.target.exitStatus());
+    return judge(error, env.strict, env.target.exitStatus());
   }
 }
 
@@ -146,7 +111,7 @@ export function executeCase(
   runs: number | undefined,
   path?: string,
 ): Promise<CaseOutcome> {
-  if (c.launchedOnly && !env.session.target.launched) {
+  if (c.launchedOnly && !env.target.launched) {
     return Promise.resolve({
       verdict: "not-applicable",
       message: "needs a target the suite launches (process evidence, signals)",

@@ -4,8 +4,9 @@ import { rules } from "@bridgekeeper/spec/rules";
 import type { Verdict } from "../report.js";
 import type { FlowSamples } from "../samples.js";
 import { describeStatus, type ExitStatus } from "../target.js";
-import { Inconclusive, type Mismatch, NotApplicable, Violation } from "../verdicts.js";
+import { Inconclusive, type Mismatch, NotApplicable, type NotJudged, Violation } from "../verdicts.js";
 import type { WireRecord } from "../wirelog.js";
+import type { ShrinkReport } from "./property.js";
 
 /** What one execution of a case came to, before the run adds its seed, replay and timing. */
 export interface CaseOutcome {
@@ -19,7 +20,12 @@ export interface CaseOutcome {
   path?: string;
   runs?: number;
   evidence?: Record<string, number | string>;
+  notJudged?: NotJudged[];
   targetDied?: boolean;
+  /** A property's shrunk counterexample, run again with the full waits: did it fail the same way? */
+  confirmed?: boolean;
+  /** How the shrink went (properties that shrank). */
+  shrink?: ShrinkReport;
 }
 
 /** The verdict a violated rule's keyword gives: MUST fails, SHOULD warns (fails under --strict), MAY informs. */

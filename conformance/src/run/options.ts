@@ -22,6 +22,10 @@ export interface ConformanceOptions {
   /** Progress wait: how long without a byte before "no answer" (default 5000 ms). */
   readonly timeoutMs?: number;
   readonly limits?: DeclaredLimits;
+  /** Where undeclared limits are probed: "floor" (default) or also "ceiling" (IDLE-2 at 600 s). */
+  readonly probe?: "floor" | "ceiling";
+  /** How long each property may spend shrinking a failure (default 15 s). */
+  readonly shrinkBudgetMs?: number;
   readonly signal?: AbortSignal;
   /** Rerun exactly one counterexample. */
   readonly replay?: ReplaySpec;

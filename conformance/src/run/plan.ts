@@ -27,7 +27,7 @@ export interface RunPlan {
   readonly runSeed: number;
   /** Every case the run may choose from (coverage is computed over these). */
   readonly suite: readonly ConformanceCase[];
-  /** The cases of the run, in order: those that stop the target last. */
+  /** The cases of the run, in order: background ones first, quiet ones after the others, those that stop the target last. */
   readonly cases: readonly ConformanceCase[];
   readonly tablePath: string;
   readonly table: QuestionTable;
@@ -49,24 +49,48 @@ function declared(name: LimitName, value: number | undefined, flag: string): num
   }
 }
 
-function resolveTargetLimits(given: DeclaredLimits | undefined, spec: TargetSpec): RunPlan["limits"] {
-  const maxQuestion = declared("maxQuestionBytes", given?.maxQuestion, "--max-question");
-  const idle = declared("idleTimeoutSeconds", given?.idleTimeoutSec, "--idle-timeout");
-  const conns = declared("maxConnections", given?.maxConnections, "--max-connections");
-  const shutdown = declared("shutdownTimeoutSeconds", given?.shutdownTimeoutSec, "--shutdown-timeout");
+/** What the report says of where the limits came from, limit by limit. */
+function describeLimits(limits: TargetLimits, ours: boolean): string {
+  if (ours) return "set by the suite on the server's command line";
+  const undeclared = [
+    limits.questionDeclared ? "" : "Q",
+    limits.idleTimeoutSec === null ? "I" : "",
+    limits.maxConnections === null ? "C" : "",
+    limits.shutdownTimeoutSec === null ? "D" : "",
+  ].filter((x) => x !== "");
+  if (undeclared.length === 0) return "declared with flags";
+  const at = limits.probe === "ceiling" ? "the floor and the ceiling" : "the floor";
+  return `${undeclared.join(", ")} undeclared: judged at ${at} (spec section 14)${undeclared.length < 4 ? "; the others declared with flags" : ""}`;
+}
+
+function resolveTargetLimits(
+  given: DeclaredLimits | undefined,
+  spec: TargetSpec,
+  probe: TargetLimits["probe"],
+): RunPlan["limits"] {
   const ours = spec.kind === "node" || spec.kind === "bun";
-  const deadline = shutdown ?? (ours ? LAUNCH_DEFAULTS.shutdownTimeoutSec : undefined);
-  return {
-    maxQuestion: maxQuestion ?? LIMITS.maxQuestionBytes.default,
-    idleTimeoutSec: idle ?? (ours ? LAUNCH_DEFAULTS.idleTimeoutSec : LIMITS.idleTimeoutSeconds.default),
-    maxConnections: conns ?? (ours ? LAUNCH_DEFAULTS.maxConnections : LIMITS.maxConnections.default),
-    ...(deadline !== undefined ? { shutdownTimeoutSec: deadline } : {}),
-    source: ours
-      ? "set by the suite on the server's command line"
-      : given
-        ? "declared with flags (others: spec defaults)"
-        : "spec defaults (the target's own are not known)",
+  const q =
+    declared("maxQuestionBytes", given?.maxQuestion, "--max-question") ??
+    (ours ? LIMITS.maxQuestionBytes.default : undefined);
+  const idle =
+    declared("idleTimeoutSeconds", given?.idleTimeoutSec, "--idle-timeout") ??
+    (ours ? LAUNCH_DEFAULTS.idleTimeoutSec : undefined);
+  const conns =
+    declared("maxConnections", given?.maxConnections, "--max-connections") ??
+    (ours ? LAUNCH_DEFAULTS.maxConnections : undefined);
+  const deadline =
+    declared("shutdownTimeoutSeconds", given?.shutdownTimeoutSec, "--shutdown-timeout") ??
+    (ours ? LAUNCH_DEFAULTS.shutdownTimeoutSec : undefined);
+  const limits: TargetLimits = {
+    maxQuestion: q ?? LIMITS.maxQuestionBytes.ceiling,
+    answeredQuestion: q ?? LIMITS.maxQuestionBytes.floor,
+    questionDeclared: q !== undefined,
+    idleTimeoutSec: idle ?? null,
+    maxConnections: conns ?? null,
+    shutdownTimeoutSec: deadline ?? null,
+    probe,
   };
+  return { ...limits, source: describeLimits(limits, ours) };
 }
 
 function checkRunOptions(options: ConformanceOptions): void {
@@ -88,7 +112,10 @@ function chooseCases(options: ConformanceOptions, suite: readonly ConformanceCas
   } else {
     selected = selectCases(suite, options.only ?? [], options.skip ?? []);
   }
-  return [...selected.filter((c) => !c.last), ...selected.filter((c) => c.last)];
+  // Background cases start first and run beside the rest; quiet ones after them; the last, last.
+  const rank = (c: ConformanceCase): number =>
+    c.last ? 3 : c.schedule === "background" ? 0 : c.schedule === "quiet" ? 2 : 1;
+  return [...selected].sort((a, b) => rank(a) - rank(b));
 }
 
 export async function planRun(options: ConformanceOptions): Promise<RunPlan> {
@@ -101,7 +128,7 @@ export async function planRun(options: ConformanceOptions): Promise<RunPlan> {
   return {
     options,
     spec,
-    limits: resolveTargetLimits(options.limits, spec),
+    limits: resolveTargetLimits(options.limits, spec, options.probe ?? "floor"),
     strict: options.strict ?? false,
     runSeed: options.seed ?? Math.floor(Math.random() * 0x7fffffff),
     suite,
@@ -124,9 +151,9 @@ export function serverArgsFor(plan: RunPlan): string[] {
     "--max-question",
     String(limits.maxQuestion),
     "--idle-timeout",
-    String(limits.idleTimeoutSec),
+    String(limits.idleTimeoutSec ?? LAUNCH_DEFAULTS.idleTimeoutSec),
     "--max-connections",
-    String(limits.maxConnections),
+    String(limits.maxConnections ?? LAUNCH_DEFAULTS.maxConnections),
     "--shutdown-timeout",
     String(limits.shutdownTimeoutSec ?? LAUNCH_DEFAULTS.shutdownTimeoutSec),
   ];

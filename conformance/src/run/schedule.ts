@@ -8,7 +8,7 @@ import type { ConformanceCase } from "../case.js";
 import { writeFailureFile } from "../replay.js";
 import type { CaseResult, FuzzFinding } from "../report.js";
 import type { ProcessEvidence } from "../target.js";
-import { type CaseRunEnv, runCaseInSequence } from "./case-run.js";
+import { type CaseRun, type CaseRunEnv, runCaseInSequence } from "./case-run.js";
 import { caseSeed, type RunPlan } from "./plan.js";
 import { failureFileFor } from "./replay-command.js";
 
@@ -43,28 +43,36 @@ export interface ScheduleOutcome {
   readonly processBeforeStop?: ProcessEvidence | null;
 }
 
-export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<ScheduleOutcome> {
-  const deadline = plan.options.fuzzMs !== undefined ? Date.now() + plan.options.fuzzMs : undefined;
-  const cases: CaseResult[] = [];
-  const counterexamples: string[] = [];
-  const found: FuzzFinding[] = [];
-  let incompleteReason: string | undefined;
-  let rounds = 0;
-  let processBeforeStop: ProcessEvidence | null | undefined;
-  for (const { c, round, seed } of scheduled(plan, deadline)) {
-    if (env.session.signal.aborted) {
-      incompleteReason = "interrupted";
-      break;
-    }
-    rounds = round + 1;
-    const run = await runCaseInSequence(c, seed, env);
-    if (run.processBeforeStop !== undefined && processBeforeStop === undefined)
-      processBeforeStop = run.processBeforeStop;
+/** Where a case ran on the run's clock, to tell which cases overlapped. */
+interface Span {
+  readonly id: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What the schedule gathers while cases run, some of them side by side. */
+class ScheduleState {
+  readonly results = new Map<number, CaseResult>();
+  readonly counterexamples: string[] = [];
+  readonly found: FuzzFinding[] = [];
+  readonly spans: Span[] = [];
+  incompleteReason: string | undefined;
+  rounds = 0;
+  processBeforeStop: ProcessEvidence | null | undefined;
+
+  constructor(private readonly plan: RunPlan) {}
+
+  /** Records one case's run; round 0 gives the report's result, later rounds only counterexamples. */
+  async record(index: number, round: number, run: CaseRun, span: Span): Promise<void> {
+    const { plan } = this;
+    if (run.processBeforeStop !== undefined && this.processBeforeStop === undefined)
+      this.processBeforeStop = run.processBeforeStop;
     if (round === 0) {
-      cases.push(run.result);
+      this.results.set(index, run.result);
+      this.spans.push(span);
       plan.options.onCase?.(run.result);
     } else {
-      const earlier = cases.find((x) => x.id === c.id);
+      const earlier = this.results.get(index);
       if (earlier && run.result.verdict === "fail" && earlier.verdict !== "fail")
         Object.assign(earlier, run.result);
     }
@@ -72,19 +80,60 @@ export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<Sched
     let file: string | undefined;
     if (failed && plan.failuresDir && run.result.seed !== undefined) {
       file = await writeFailureFile(plan.failuresDir, failureFileFor(plan, run.result));
-      counterexamples.push(file);
+      this.counterexamples.push(file);
     }
-    if (failed && round > 0) found.push({ round, ...(file ? { file } : {}), result: run.result });
-    incompleteReason = run.incompleteReason;
-    if (env.session.dead || incompleteReason) break;
+    if (failed && round > 0) this.found.push({ round, ...(file ? { file } : {}), result: run.result });
+    this.incompleteReason ??= run.incompleteReason;
   }
-  if (env.session.signal.aborted) incompleteReason = "interrupted";
+
+  /** The round-0 results in the plan's order, each with the cases that ran beside it. */
+  cases(): CaseResult[] {
+    const ordered = [...this.results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result);
+    for (const result of ordered) {
+      const mine = this.spans.find((s) => s.id === result.id);
+      if (!mine) continue;
+      const beside = this.spans
+        .filter((s) => s.id !== mine.id && s.from < mine.to && mine.from < s.to)
+        .map((s) => s.id);
+      if (beside.length > 0) result.overlapped = beside;
+    }
+    return ordered;
+  }
+}
+
+/**
+ * Runs the schedule. Round 0: background cases start and go on beside the others; a quiet case (or
+ * one that stops the target) first waits for every background case to end.
+ */
+export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<ScheduleOutcome> {
+  const deadline = plan.options.fuzzMs !== undefined ? Date.now() + plan.options.fuzzMs : undefined;
+  const state = new ScheduleState(plan);
+  const background: Promise<void>[] = [];
+  const clock = performance.now();
+  const runOne = async (c: ConformanceCase, round: number, seed: number): Promise<void> => {
+    const from = performance.now() - clock;
+    const run = await runCaseInSequence(c, seed, env);
+    // Results keep the suite's order (by section), whatever order the schedule ran them in.
+    await state.record(plan.suite.indexOf(c), round, run, { id: c.id, from, to: performance.now() - clock });
+  };
+  for (const { c, round, seed } of scheduled(plan, deadline)) {
+    if (env.session.signal.aborted || env.session.dead || state.incompleteReason) break;
+    state.rounds = round + 1;
+    if (round === 0 && c.schedule === "background" && plan.cases.length > 1) {
+      background.push(runOne(c, round, seed));
+      continue;
+    }
+    if (c.schedule === "quiet" || c.last || round > 0) await Promise.all(background.splice(0));
+    await runOne(c, round, seed);
+  }
+  await Promise.all(background);
+  if (env.session.signal.aborted) state.incompleteReason = "interrupted";
   return {
-    cases,
-    counterexamples,
-    found,
-    rounds,
-    ...(incompleteReason ? { incompleteReason } : {}),
-    ...(processBeforeStop !== undefined ? { processBeforeStop } : {}),
+    cases: state.cases(),
+    counterexamples: state.counterexamples,
+    found: state.found,
+    rounds: state.rounds,
+    ...(state.incompleteReason ? { incompleteReason: state.incompleteReason } : {}),
+    ...(state.processBeforeStop !== undefined ? { processBeforeStop: state.processBeforeStop } : {}),
   };
 }

@@ -15,6 +15,11 @@ const RESTART_ATTEMPTS = 2;
 /** A target restarted because it broke gets this long after SIGTERM before SIGKILL. */
 const RESTART_GRACE_MS = 2000;
 
+/** True when a launched target's process has exited. */
+export function died(target: LaunchedTarget): boolean {
+  return target.launched && target.exitStatus() !== null;
+}
+
 export class Session {
   target!: LaunchedTarget;
   /** The target is gone for good (it could not be restarted, or an address stopped answering). */
@@ -22,6 +27,8 @@ export class Session {
   /** Restarts after a case broke the target (not after a case stopped it on purpose). */
   restarts = 0;
   private stoppedOnPurpose = false;
+  /** A recovery under way: cases running side by side that both find the target broken share it. */
+  private recovering: Promise<string | undefined> | undefined;
   private readonly controller = new AbortController();
   private readonly serverArgs: string[];
   private readonly stopTimeoutMs: number;
@@ -49,9 +56,9 @@ export class Session {
     });
   }
 
-  /** True when a launched target's process has exited. */
+  /** True when the current target's process has exited. */
   died(): boolean {
-    return this.target.launched && this.target.exitStatus() !== null;
+    return died(this.target);
   }
 
   /** After a case stopped the target on purpose: kill what is left of it at once (it had its deadline). */
@@ -76,9 +83,24 @@ export class Session {
 
   /**
    * Brings a broken target back: a launched one is restarted, an address is given a few coarse
-   * moments to answer again. Returns why it could not be, or undefined when it is back.
+   * moments to answer again. Returns why it could not be, or undefined when it is back. `broken`
+   * is the target the caller found broken: when another case already replaced it, nothing is done.
    */
-  async recover(when: string, book: AnswerBook, waits: Waits): Promise<string | undefined> {
+  async recover(
+    broken: LaunchedTarget,
+    when: string,
+    book: AnswerBook,
+    waits: Waits,
+  ): Promise<string | undefined> {
+    if (this.recovering) return this.recovering;
+    if (broken !== this.target) return undefined;
+    this.recovering = this.recoverNow(when, book, waits).finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
+  }
+
+  private async recoverNow(when: string, book: AnswerBook, waits: Waits): Promise<string | undefined> {
     if (this.target.launched)
       return (await this.restart()) ? undefined : `the target could not be restarted ${when}`;
     for (let i = 0; i < 3; i++) {
