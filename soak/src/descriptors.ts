@@ -5,9 +5,11 @@
  * uses a whole core), the excess refused at once (closed with nothing sent), one log line for the
  * episode, the held clients served meanwhile, and new clients served once the others have gone.
  */
+
 import type { Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AnswerBook } from "@bridgekeeper/conformance";
-import { openMany, resetAll, sleep } from "./attacks/common.js";
+import { openMany, resetAll } from "./attacks/common.js";
 import { type Figure, judged, percentOfCore } from "./figures.js";
 import { GoodClients } from "./probe.js";
 import { launchServer, type ServerKind, sample } from "./servers.js";

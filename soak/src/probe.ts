@@ -5,7 +5,9 @@
  * run beside an attack and say whether the server went on serving the well-behaved (FAIR-1) and
  * how long they waited. A connection the server closes or resets is counted and opened again.
  */
+
 import { connect, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { latencyPercentiles, newLatencyHistogram } from "@bridgekeeper/bench";
 import type { AnswerBook } from "@bridgekeeper/conformance";
 
@@ -133,10 +135,6 @@ export class GoodClients {
       if (micros < ASK_EVERY_MS * 1000) await sleep(ASK_EVERY_MS - micros / 1000);
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Writes one question and collects `length` bytes; undefined on close, error or timeout. */

@@ -4,6 +4,7 @@
  * sampled every half second while it lasts (peak RSS and descriptors, CPU from ready to done),
  * then the attack's connections go and the server must come back to its descriptor level.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AnswerBook, LaunchedTarget, ProcessEvidence } from "@bridgekeeper/conformance";
 import { type AttackRequest, startAttack } from "./attack-process.js";
 import type { AttackFigures } from "./attacks/common.js";
@@ -27,10 +28,6 @@ export interface AttackOutcome {
   readonly after: ProcessEvidence;
   /** Descriptors back to (or under) their level before the attack, within RECOVERY_WAIT_MS. */
   readonly recovered: boolean;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function underAttack(

@@ -45,10 +45,6 @@ export async function openMany(
   return sockets;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Ends sockets with a reset, so the generator leaves no TIME_WAIT behind. */
 export function resetAll(sockets: Iterable<Socket>): void {
   for (const socket of sockets) if (!socket.destroyed) socket.resetAndDestroy();

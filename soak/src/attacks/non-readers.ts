@@ -5,8 +5,10 @@
  * bounded so that the kernel's own socket buffers (not the server's memory) stay a few hundred
  * MiB in all on a shared machine: see RELIABILITY.md for what that means for the figures.
  */
+
 import type { Socket } from "node:net";
-import { type AttackFigures, type AttackTarget, openMany, type Ready, resetAll, sleep } from "./common.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type AttackFigures, type AttackTarget, openMany, type Ready, resetAll } from "./common.js";
 
 export interface NonReaderParams {
   readonly clients: number;

@@ -4,8 +4,10 @@
  * seconds keeps each one active for the idle timeout, so the server must hold them all; every
  * question completed this way must still be answered, and checked here.
  */
+
 import type { Socket } from "node:net";
-import { type AttackFigures, type AttackTarget, openMany, type Ready, resetAll, sleep } from "./common.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type AttackFigures, type AttackTarget, openMany, type Ready, resetAll } from "./common.js";
 
 export interface SlowlorisParams {
   readonly connections: number;
