@@ -9,9 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Load } from "@bridgekeeper/bench/dist/src/flags.js";
-import { runLoad } from "@bridgekeeper/bench/dist/src/load-generator.js";
-import { median } from "@bridgekeeper/bench/dist/src/stats.js";
+import { type Load, median, runLoad } from "@bridgekeeper/bench";
 import { processGroupEvidence } from "@bridgekeeper/conformance";
 import { BridgekeeperError, UsageError } from "@bridgekeeper/spec";
 import { canonicalTablePath, loadTableFile } from "@bridgekeeper/spec/table-file";

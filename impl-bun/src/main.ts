@@ -1,7 +1,9 @@
 /**
  * The command line: `bun impl-bun/dist/src/main.js [flags]`. Prints exactly one stdout line,
  * `listening on HOST:PORT`, once every process listens; logs go to standard error. Bad flags or a
- * bad table: one line on standard error, exit 2. A listen or worker failure: one line, exit 1.
+ * bad table: one line on standard error, exit 2. A listen or worker failure at start: one line,
+ * exit 1; a worker that dies later is replaced (workers.ts). The first SIGINT/SIGTERM stops every
+ * process and exits 0 once all are gone.
  */
 import {
   BridgekeeperError,
@@ -15,7 +17,7 @@ import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { startServer } from "./server.js";
 import { exitCodeFor, handleShutdownSignals, type ShutdownSignal } from "./signals.js";
 import { PROGRAM, versionLine } from "./version.js";
-import { onParentGone, spawnWorkers, type Worker, workerPort } from "./workers.js";
+import { onParentGone, WorkerSupervisor, workerPort } from "./workers.js";
 
 function log(line: string): void {
   process.stderr.write(`${PROGRAM}: ${line}\n`);
@@ -53,35 +55,30 @@ async function serve(command: Extract<ServerCommand, { kind: "serve" }>): Promis
   } catch (error) {
     fail(firstLine(error), 1);
   }
-  let workers: Worker[] = [];
+  let workers: WorkerSupervisor | undefined;
   if (!isWorker && command.workers > 1) {
+    workers = new WorkerSupervisor(server.port, log);
     try {
-      workers = await spawnWorkers(command.workers - 1, server.port);
+      await workers.start(command.workers - 1);
     } catch (error) {
       fail(firstLine(error), 1);
     }
   }
-  const shutdown = async (signal: ShutdownSignal | undefined): Promise<void> => {
-    if (signal !== undefined) for (const worker of workers) worker.kill(signal);
-    else for (const worker of workers) worker.kill("SIGTERM");
+  const shutdown = async (signal: ShutdownSignal): Promise<void> => {
+    const workersStopped = workers?.stop(signal);
     await server.close();
-    await Promise.all(workers.map((worker) => worker.exited));
+    await workersStopped;
     process.exit(0);
   };
   handleShutdownSignals({
     graceful: (signal) => void shutdown(signal),
     immediate: (signal) => {
-      for (const worker of workers) worker.kill(signal);
+      workers?.kill(signal);
       process.exit(exitCodeFor(signal));
     },
     log,
   });
-  if (isWorker) onParentGone(() => void shutdown(undefined));
-  for (const worker of workers) {
-    void worker.exited.then((code) => {
-      if (code !== 0) log(`worker ${worker.pid} exited with code ${code}`);
-    });
-  }
+  if (isWorker) onParentGone(() => void shutdown("SIGTERM"));
   process.stdout.write(`listening on ${formatAddress(server.host, server.port)}\n`);
 }
 

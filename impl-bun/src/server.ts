@@ -11,6 +11,7 @@
  */
 import {
   DEFAULT_PORT,
+  DescriptorBudget,
   formatAddress,
   LauncelotConnection,
   newCounters,
@@ -55,6 +56,8 @@ class BunLauncelotServer implements OutputContext {
   private readonly counters: ProtocolCounters = newCounters();
   private readonly connections = new Set<LauncelotSocket>();
   private readonly sweeper: IdleSweeper;
+  /** Connections past it are refused as past C: Bun's accept loop spins when accept() fails. */
+  private readonly budget: DescriptorBudget;
   /** Placed in `socket.data` of connections refused past the limit. */
   private readonly refused: ConnectionState;
   private listener: TCPSocketListener<ConnectionState> | undefined;
@@ -78,6 +81,7 @@ class BunLauncelotServer implements OutputContext {
       },
       (socket, state) => this.closeNow(socket, state),
     );
+    this.budget = new DescriptorBudget(log, () => this.stats.connectionsOpen);
     this.refused = new ConnectionState(new LauncelotConnection(table));
     this.refused.closing = true;
     this.refused.closed = true;
@@ -107,6 +111,7 @@ class BunLauncelotServer implements OutputContext {
       const reason = typeof code === "string" ? code : error instanceof Error ? error.message : String(error);
       throw new ListenError(`cannot listen on ${formatAddress(host, port)}: ${reason.split("\n")[0]}`);
     }
+    this.budget.recount(0);
     return this.listener;
   }
 
@@ -122,7 +127,8 @@ class BunLauncelotServer implements OutputContext {
 
   private onOpen(socket: LauncelotSocket): void {
     const stats = this.stats;
-    if (this.shuttingDown || stats.connectionsOpen >= this.limits.maxConnections) {
+    const open = stats.connectionsOpen;
+    if (this.shuttingDown || open >= this.limits.maxConnections || !this.budget.admits(open, true)) {
       stats.connectionsRefused++;
       socket.data = this.refused;
       socket.end();
@@ -234,6 +240,7 @@ class BunLauncelotServer implements OutputContext {
     if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = undefined;
     this.sweeper.stop();
+    this.budget.stop();
     this.listener?.stop(true);
     this.resolveClosed?.();
     this.resolveClosed = undefined;

@@ -4,10 +4,11 @@
  * NODE_CLUSTER_SCHED_POLICY=none lets the kernel spread connections instead), and with --port 0
  * every worker receives the same port, chosen once by the primary. The primary prints the one
  * `listening on` line after all N workers listen, forwards SIGINT/SIGTERM, and replaces a worker
- * that dies while the server is running.
+ * that dies while the server is running, after a delay that grows while it keeps dying
+ * (RestartBackoff: 0.1 s doubling to 10 s), so a worker that cannot run is no fork loop.
  */
 import cluster, { type Worker } from "node:cluster";
-import { formatAddress, type ServerCommand } from "@bridgekeeper/spec";
+import { formatAddress, formatDelay, RestartBackoff, type ServerCommand } from "@bridgekeeper/spec";
 import { forcedExitCode, installSignalHandlers } from "./signals.js";
 
 type ServeCommand = Extract<ServerCommand, { kind: "serve" }>;
@@ -18,13 +19,28 @@ const PRIMARY_GRACE_MS = 5000;
 export function runPrimary(command: ServeCommand, log: (line: string) => void): void {
   const workers = new Set<Worker>();
   const listening = new Set<number>();
+  /** Each worker's slot (its backoff) and start time. */
+  const slots = new Map<Worker, { backoff: RestartBackoff; startedAt: number }>();
+  const pendingRestarts = new Set<NodeJS.Timeout>();
   let announced = false;
   let stopping = false;
   let failedCode = 0;
 
-  const fork = (): void => {
+  const fork = (backoff: RestartBackoff = new RestartBackoff()): void => {
     const worker = cluster.fork();
     workers.add(worker);
+    slots.set(worker, { backoff, startedAt: Date.now() });
+  };
+
+  const restartLater = (worker: Worker, why: string): void => {
+    const slot = slots.get(worker) ?? { backoff: new RestartBackoff(), startedAt: Date.now() };
+    const delay = slot.backoff.delayAfter(Date.now() - slot.startedAt);
+    log(`worker ${worker.process.pid} exited (${why}); starting a replacement in ${formatDelay(delay)}`);
+    const timer = setTimeout(() => {
+      pendingRestarts.delete(timer);
+      if (!stopping) fork(slot.backoff);
+    }, delay);
+    pendingRestarts.add(timer);
   };
 
   cluster.on("listening", (worker, address) => {
@@ -38,19 +54,19 @@ export function runPrimary(command: ServeCommand, log: (line: string) => void): 
 
   cluster.on("exit", (worker, code, signal) => {
     workers.delete(worker);
-    const wasListening = listening.delete(worker.id);
+    listening.delete(worker.id);
     if (!stopping && !announced) {
       // A worker failed before the server was up (e.g. the address is in use): give up.
       log(`worker ${worker.process.pid} exited (${signal ?? code}) before listening; stopping`);
       stopping = true;
       failedCode = typeof code === "number" && code !== 0 ? code : 1;
       for (const other of workers) other.process.kill("SIGTERM");
-    } else if (!stopping && wasListening) {
-      log(`worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
-      fork();
+    } else if (!stopping) {
+      restartLater(worker, `${signal ?? code}`);
     } else if (code !== 0 && code !== null) {
       failedCode = code;
     }
+    slots.delete(worker);
     if (stopping && workers.size === 0) process.exit(failedCode);
   });
 
@@ -58,6 +74,7 @@ export function runPrimary(command: ServeCommand, log: (line: string) => void): 
     log,
     shutdown: (signal) => {
       stopping = true;
+      for (const timer of pendingRestarts) clearTimeout(timer);
       for (const worker of workers) worker.process.kill(signal);
       if (workers.size === 0) process.exit(0);
       setTimeout(() => {

@@ -78,9 +78,6 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     fail(`cannot listen on ${formatAddress(command.host, command.port)}: ${errorLine(error)}`, 1);
   }
-  if (cluster.isWorker) workerLog("listening");
-  else process.stdout.write(`listening on ${formatAddress(running.host, running.port)}\n`);
-
   const shutdown = (): void => {
     running.close().then(
       () => {
@@ -100,6 +97,9 @@ async function main(argv: readonly string[]): Promise<void> {
   });
   // A worker whose primary is gone shuts down too.
   if (cluster.isWorker) process.on("disconnect", shutdown);
+  // Announced only now: a signal right after the line must find the handlers installed.
+  if (cluster.isWorker) workerLog("listening");
+  else process.stdout.write(`listening on ${formatAddress(running.host, running.port)}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => fail(errorLine(error), 1));

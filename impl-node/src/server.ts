@@ -1,12 +1,14 @@
 /**
  * startServer: a Launcelot server on Node's `net`, one event loop for every client (spec sections
  * 5 to 9). Each connection is a Client (client.ts) around the sans-I/O core; one IdleSweeper timer
- * serves them all; Node's own `maxConnections` closes connections past the limit C right after
- * accepting them (CONN-2) and reports each as a `'drop'`.
+ * serves them all; Node's own `maxConnections` closes connections past the limit C, or past the
+ * process's descriptor budget when that is lower (DescriptorBudget), right after accepting them
+ * (CONN-2) and reports each as a `'drop'`.
  */
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import {
   DEFAULT_PORT,
+  DescriptorBudget,
   newCounters,
   newServerStats,
   QuestionTable,
@@ -70,8 +72,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     stats.connectionsTotal++;
     clients.add(new Client(socket, ctx));
   });
+  const budget = new DescriptorBudget(log, () => stats.connectionsOpen);
+  /** The cap Node applies: C, or the descriptor budget when that is lower. */
+  const capConnections = (): void => {
+    server.maxConnections = Math.min(limits.maxConnections, budget.connectionsAllowed);
+  };
   server.on("drop", () => {
     stats.connectionsRefused++;
+    if (server.maxConnections >= limits.maxConnections) return; // past C, not the budget
+    budget.admits(stats.connectionsOpen, false); // notes the refusal (one log line an episode), recounts
+    capConnections();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -82,8 +92,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       resolve();
     });
   });
+  budget.recount(0);
+  capConnections();
   server.on("error", (error: NodeJS.ErrnoException) => {
-    log(`server error: ${error.code ?? error.message}`);
+    // EMFILE/ENFILE here means libuv's reserve descriptor did not help: once per episode, not per accept.
+    if (error.code === "EMFILE" || error.code === "ENFILE") budget.noteRefusal(stats.connectionsOpen);
+    else log(`server error: ${error.code ?? error.message}`);
   });
 
   sweeper = new IdleSweeper<Client>(
@@ -105,6 +119,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         if (!listenerClosed || !clientsClosed) return;
         if (shutdown?.deadline !== undefined) clearTimeout(shutdown.deadline);
         sweeper?.stop();
+        budget.stop();
         resolve();
       };
       shutdown = {

@@ -6,7 +6,7 @@
  * afterAll) kills whatever is still running.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ServerStats } from "@bridgekeeper/spec";
 import { packageDir } from "@bridgekeeper/spec/package-dir";
@@ -165,6 +165,29 @@ export async function launchServer(
   return serverFrom(kind, `${kind} ${entry}`, spawnServer(kind, entry, withPort));
 }
 
+/**
+ * Starts a server's entry point on port 0 with its descriptor limit (soft and hard) set to `limit`
+ * by the shell's `ulimit -n`; the shell execs the server, so the process id is the server's.
+ */
+export async function launchWithDescriptorLimit(
+  kind: ServerKind,
+  limit: number,
+  flags: readonly string[] = [],
+): Promise<ServerProcess> {
+  const { file, args } = commandFor(kind, "main");
+  const run = spawnProgram("/bin/sh", [
+    "-c",
+    `ulimit -n ${limit} && exec "$@"`,
+    "sh",
+    file,
+    ...args,
+    "--port",
+    "0",
+    ...flags,
+  ]);
+  return serverFrom(kind, `${kind} main (ulimit -n ${limit})`, run);
+}
+
 /** Waits for a launched program's `listening on` line and wraps it as a ServerProcess. */
 export async function serverFrom(kind: ServerKind, label: string, run: LaunchResult): Promise<ServerProcess> {
   const { child, exited, stdout } = run;
@@ -219,6 +242,39 @@ export async function serverFrom(kind: ServerKind, label: string, run: LaunchRes
     stderrText: run.stderrText,
     rssKiB: () => readRssKiB(pid),
   };
+}
+
+/** Fields of /proc/PID/stat after the command name: [0] state, [1] ppid, [11] utime, [12] stime. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** User plus system CPU time of a process, in clock ticks (1/100 s). */
+export function cpuTicks(pid: number): number {
+  const fields = statFields(pid);
+  return fields === undefined ? Number.NaN : Number(fields[11]) + Number(fields[12]);
+}
+
+/** The live (not zombie) children of a process: a --workers server's workers. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(entry);
+    if (fields !== undefined && Number(fields[1]) === pid && fields[0] !== "Z") children.push(Number(entry));
+  }
+  return children.sort((a, b) => a - b);
+}
+
+/** Whether a process exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== "Z";
 }
 
 export function readRssKiB(pid: number): number {

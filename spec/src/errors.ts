@@ -31,6 +31,8 @@ export type ErrorCode =
   | "E_FD_LIMIT"
   | "E_CLUSTER_START"
   | "E_STATS_SOCKET"
+  /** Soak: a scenario could not run (a server did not start, the suite failed, a worker died). */
+  | "E_SOAK_RUN"
   /** Bench: the load generator failed, or a target died during a measurement. */
   | "E_BENCH_LOAD"
   | "E_BENCH_TARGET_EXITED";

@@ -5,8 +5,10 @@
  */
 export * from "./connection.js";
 export * from "./constants.js";
+export * from "./descriptor-budget.js";
 export * from "./errors.js";
 export * from "./flags.js";
 export * from "./limits.js";
+export * from "./restart-backoff.js";
 export * from "./server-interface.js";
 export * from "./table.js";
