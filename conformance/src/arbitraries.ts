@@ -79,14 +79,17 @@ export function splitPoints(length: number): fc.Arbitrary<number[]> {
     .map((p) => [...p].sort((a, b) => a - b));
 }
 
-/** Table questions, joined by skippable separators, with the points where the client cuts them. */
+/**
+ * Table questions back to back, with the points where the client cuts them (inside multi-byte
+ * characters too). No separators: the framing case for them is frame.separators.
+ */
 export function fragmentedQuestions(
   book: AnswerBook,
   maxQuestions: number,
 ): fc.Arbitrary<{ stream: Buffer; splits: number[] }> {
   return fc
-    .array(fc.tuple(separators(2), tableQuestion(book)), { minLength: 1, maxLength: maxQuestions })
-    .map((parts) => Buffer.concat(parts.flat()))
+    .array(tableQuestion(book), { minLength: 1, maxLength: maxQuestions })
+    .map((parts) => Buffer.concat(parts))
     .chain((stream) => {
       const inside = utf8InteriorPoints(stream);
       const points =
@@ -104,17 +107,12 @@ export function utf8InteriorPoints(bytes: Uint8Array): number[] {
   return points;
 }
 
-/** A question that is known or not, with optional separators before it. */
+/** A question that is known or not (no separators before it: those are frame.separators' subject). */
 export function mixedQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
-  return fc
-    .tuple(
-      separators(3),
-      fc.oneof(
-        { weight: 2, arbitrary: tableQuestion(book) },
-        { weight: 1, arbitrary: unknownQuestion(book) },
-      ),
-    )
-    .map(([sep, q]) => Buffer.concat([sep, q]));
+  return fc.oneof(
+    { weight: 2, arbitrary: tableQuestion(book) },
+    { weight: 1, arbitrary: unknownQuestion(book) },
+  );
 }
 
 /** Where a client resets its connection. */
@@ -134,7 +132,24 @@ export function resetPoint(): fc.Arbitrary<ResetPoint> {
   );
 }
 
-/** Batches of pipelined questions, each batch one write or cut at random points. */
+/**
+ * Batches of pipelined table questions, each batch one write, or several writes cut between
+ * questions: pipelining itself, without the split questions that are frame.fragmented's subject.
+ */
 export function pipelineBatches(book: AnswerBook): fc.Arbitrary<Array<{ stream: Buffer; splits: number[] }>> {
-  return fc.array(fragmentedQuestions(book, 24), { minLength: 1, maxLength: 4 });
+  const batch = fc.array(tableQuestion(book), { minLength: 2, maxLength: 24 }).chain((questions) => {
+    const stream = Buffer.concat(questions);
+    const boundaries: number[] = [];
+    let at = 0;
+    for (const q of questions.slice(0, -1)) {
+      at += q.length;
+      boundaries.push(at);
+    }
+    const splits = fc.oneof(
+      { weight: 3, arbitrary: fc.constant<number[]>([]) },
+      { weight: 1, arbitrary: fc.subarray(boundaries) },
+    );
+    return splits.map((points) => ({ stream, splits: points }));
+  });
+  return fc.array(batch, { minLength: 1, maxLength: 4 });
 }

@@ -2,6 +2,7 @@
 import { around, escapeBytes, excerptAt, firstDifference } from "./bytes.js";
 import type { CaseContext } from "./case.js";
 import type { WireClient } from "./client.js";
+import { type Diagnosis, diagnose } from "./diagnosis.js";
 import { type ExpectedReply, expectedReplies } from "./model.js";
 import { Violation, withMismatch } from "./verdicts.js";
 
@@ -11,6 +12,48 @@ function ruleForReply(reply: ExpectedReply | undefined, fallback: string): strin
   if (reply.kind === "unknown") return "UNKNOWN-1";
   if (reply.kind === "too-long") return "LIMIT-QUESTION-2";
   return fallback;
+}
+
+/**
+ * One client served at a time: this connection got nothing, while one opened before it, still
+ * open, was answered.
+ */
+function oneAtATime(client: WireClient, concurrencyRule: string): Diagnosis | undefined {
+  if (client.receivedCount > 0) return undefined;
+  const served = client
+    .companions()
+    .find((other) => other.id < client.id && !other.ended && other.receivedCount > 0);
+  if (!served) return undefined;
+  return {
+    id: "one-client-at-a-time",
+    rule: concurrencyRule,
+    explanation: `c${client.id} got no reply while c${served.id}, opened before it and still open, was answered: one client is served at a time`,
+  };
+}
+
+/** The violation, named by the fault that explains what came back on this connection, if any. */
+function diagnosed(
+  ctx: CaseContext,
+  client: WireClient,
+  violation: Violation,
+  concurrencyRule: string,
+): Violation {
+  const fault =
+    (violation.kind === "missing" ? oneAtATime(client, concurrencyRule) : undefined) ??
+    (client.writesComplete
+      ? diagnose(
+          {
+            writes: client.writes,
+            finSent: client.finSent,
+            received: client.received,
+            serverEnded: client.eof || client.peerError !== null,
+            book: ctx.book,
+            maxQuestion: ctx.limits.maxQuestion,
+          },
+          violation.rule,
+        )
+      : undefined);
+  return fault ? violation.diagnosed(fault) : violation;
 }
 
 /** Locates the reply that covers byte `offset` of the concatenated replies. */
@@ -36,6 +79,8 @@ export interface ExpectRepliesOptions {
   readonly silenceRule?: string;
   /** Describes the situation for messages, e.g. "after 3 pipelined questions". */
   readonly situation?: string;
+  /** The rule a server that serves one client at a time breaks here (default FAIR-1; CONN-1 for the connection limit). */
+  readonly concurrencyRule?: string;
 }
 
 /**
@@ -43,6 +88,20 @@ export interface ExpectRepliesOptions {
  * nothing reordered. Returns the offset just past them.
  */
 export async function expectReplies(
+  ctx: CaseContext,
+  client: WireClient,
+  replies: readonly ExpectedReply[],
+  options: ExpectRepliesOptions,
+): Promise<number> {
+  try {
+    return await checkReplies(ctx, client, replies, options);
+  } catch (error) {
+    if (!(error instanceof Violation)) throw error;
+    throw diagnosed(ctx, client, error, options.concurrencyRule ?? "FAIR-1");
+  }
+}
+
+async function checkReplies(
   ctx: CaseContext,
   client: WireClient,
   replies: readonly ExpectedReply[],
@@ -60,7 +119,7 @@ export async function expectReplies(
     throw withMismatch(
       new Violation(
         ruleForReply(reply, options.rule),
-        `reply ${index + 1} of ${replies.length}${situation} to be ${escapeBytes(reply?.reply ?? Buffer.alloc(0))} (for question ${escapeBytes(reply?.question ?? Buffer.alloc(0), 60)})`,
+        `reply ${index + 1} of ${replies.length}${situation} to be ${escapeBytes(reply?.reply ?? Buffer.alloc(0))} (for the bytes ${escapeBytes(reply?.raw ?? Buffer.alloc(0), 60)})`,
         `${around(got, difference)} (first difference at byte ${difference} of the replies)`,
       ),
       {
@@ -161,7 +220,7 @@ export async function expectUsable(
     );
   }
   await client.send(question);
-  return expectReplies(ctx, client, [{ question, reply: answer, kind: "answer" }], {
+  return expectReplies(ctx, client, [{ question, raw: question, reply: answer, kind: "answer" }], {
     from,
     rule,
     situation: `to a table question ${situation}`,

@@ -9,6 +9,9 @@ import type { WireLog } from "./wirelog.js";
 
 export type WaitOutcome = "done" | "closed" | "timeout";
 
+/** How much of what a client writes is kept for the diagnosis of a wrong reply. */
+const WRITES_KEPT = 1024 * 1024;
+
 export interface ClientOptions {
   /** Keep received bytes (default true); a streaming consumer sets false and uses onData. */
   keep?: boolean;
@@ -29,6 +32,13 @@ export class WireClient {
   /** The socket is fully closed. */
   closed = false;
   onData: ((chunk: Buffer) => void) | null = null;
+  /** What this client wrote, write by write (for the diagnosis of a wrong reply), up to WRITES_KEPT bytes. */
+  readonly writes: Buffer[] = [];
+  private writtenBytes = 0;
+  /** The client sent its FIN. */
+  finSent = false;
+  /** The other clients of the same case (set by the pool that opened it). */
+  companions: () => readonly WireClient[] = () => [];
   private readonly keep: boolean;
   private readonly logReceived: boolean;
 
@@ -129,9 +139,26 @@ export class WireClient {
     return this.eof || this.peerError !== null || this.closed;
   }
 
+  /** Keeps a write for the diagnosis; past WRITES_KEPT bytes the conversation is too long to replay. */
+  private keepWrite(bytes: Uint8Array): void {
+    this.writtenBytes += bytes.length;
+    if (this.writtenBytes <= WRITES_KEPT) this.writes.push(Buffer.from(bytes));
+  }
+
+  /** Bytes written so far (handed to the socket, not necessarily to the kernel yet). */
+  get writtenCount(): number {
+    return this.writtenBytes;
+  }
+
+  /** Every write is kept (a short conversation the diagnosis can replay). */
+  get writesComplete(): boolean {
+    return this.writtenBytes <= WRITES_KEPT;
+  }
+
   /** Writes bytes and resolves once Node handed them to the kernel (or failed). */
   send(bytes: Uint8Array, note?: string): Promise<boolean> {
     this.log.add(this.id, "send", note === undefined ? { bytes } : { bytes, text: note });
+    this.keepWrite(bytes);
     if (this.socket.destroyed || !this.socket.writable) return Promise.resolve(false);
     return new Promise((resolve) => {
       this.socket.write(bytes, (error) => resolve(!error));
@@ -141,6 +168,7 @@ export class WireClient {
   /** Write without waiting; returns Node's backpressure signal (false: buffered past its mark). */
   push(bytes: Uint8Array): boolean {
     if (this.socket.destroyed || !this.socket.writable) return false;
+    this.keepWrite(bytes);
     return this.socket.write(bytes);
   }
 
@@ -163,6 +191,7 @@ export class WireClient {
   /** Half-close: FIN after everything written so far. */
   finish(): void {
     this.log.add(this.id, "fin");
+    this.finSent = true;
     if (!this.socket.destroyed) this.socket.end();
   }
 
@@ -228,6 +257,8 @@ export class WireClient {
 /** Every client a case opened, so the runner can destroy them all when the case ends or aborts. */
 export class ClientPool {
   private readonly clients = new Set<WireClient>();
+  /** Every client opened, closed ones too (for the diagnosis of one client served at a time). */
+  private readonly everyClient: WireClient[] = [];
 
   constructor(
     private readonly host: string,
@@ -245,6 +276,8 @@ export class ClientPool {
     if (this.signal?.aborted) throw new Error("the run was interrupted");
     const client = await WireClient.open(this.host, this.port, this.log, this.connectTimeoutMs, options);
     this.clients.add(client);
+    if (this.everyClient.length < 1024) this.everyClient.push(client);
+    client.companions = () => this.everyClient;
     client.socket.once("close", () => this.clients.delete(client));
     return client;
   }

@@ -17,25 +17,42 @@ export interface OracleTable {
   readonly entries: ReadonlyArray<{ readonly question: Uint8Array; readonly answer: Uint8Array }>;
 }
 
-/** Answers by question bytes (latin1 keys are a lossless byte encoding). */
+/**
+ * Answers by question bytes (latin1 keys are a lossless byte encoding). `unknownReply` is the
+ * spec's, unless the run learned that the target consistently sends another one: then the cases
+ * whose subject is not UNKNOWN-1 take that as its unknown reply, to judge their own rules.
+ */
 export class AnswerBook {
   readonly name: string;
   readonly questions: readonly Buffer[];
   readonly answers: readonly Buffer[];
+  readonly unknownReply: Buffer;
   private readonly byQuestion = new Map<string, Buffer>();
 
-  constructor(table: OracleTable) {
+  constructor(table: OracleTable, unknownReply: Buffer = UNKNOWN_REPLY) {
     this.name = table.name;
     this.questions = table.entries.map((e) => Buffer.from(e.question));
     this.answers = table.entries.map((e) => Buffer.from(e.answer));
+    this.unknownReply = unknownReply;
     this.questions.forEach((q, i) => {
       this.byQuestion.set(q.toString("latin1"), this.answers[i] as Buffer);
     });
   }
 
+  /** The same table with another unknown reply. */
+  withUnknownReply(reply: Buffer): AnswerBook {
+    const entries = this.questions.map((question, i) => ({ question, answer: this.answers[i] as Buffer }));
+    return new AnswerBook({ name: this.name, entries }, reply);
+  }
+
+  /** True when the unknown reply is the spec's own. */
+  get strictUnknown(): boolean {
+    return this.unknownReply.equals(UNKNOWN_REPLY);
+  }
+
   /** The reply the spec demands for one complete question (the bytes up to and including '?'). */
   replyTo(question: Uint8Array): Buffer {
-    return this.byQuestion.get(Buffer.from(question).toString("latin1")) ?? UNKNOWN_REPLY;
+    return this.byQuestion.get(Buffer.from(question).toString("latin1")) ?? this.unknownReply;
   }
 
   isKnown(question: Uint8Array): boolean {
@@ -46,6 +63,8 @@ export class AnswerBook {
 /** An expected reply and the question bytes that earned it. */
 export interface ExpectedReply {
   readonly question: Buffer;
+  /** The bytes sent for it, as sent: the skipped separators before the question included. */
+  readonly raw: Buffer;
   readonly reply: Buffer;
   readonly kind: "answer" | "unknown" | "too-long";
 }
@@ -56,6 +75,8 @@ export interface ExpectedReply {
  */
 export class ConversationModel {
   private pending: number[] = [];
+  /** Every byte since the last question ended, separators included (for messages: what was sent). */
+  private raw: number[] = [];
   private started = false;
   /** True once the model demands "Your question is too long." and a close. */
   closed = false;
@@ -75,22 +96,27 @@ export class ConversationModel {
     const out: ExpectedReply[] = [];
     for (const byte of bytes) {
       if (this.closed) break;
+      this.raw.push(byte);
       if (!this.started) {
         if (isSkippedByte(byte)) continue;
         this.started = true;
       }
       this.pending.push(byte);
       if (this.pending.length > this.maxQuestion) {
-        out.push({ question: Buffer.from(this.pending), reply: TOO_LONG_REPLY, kind: "too-long" });
+        const question = Buffer.from(this.pending);
+        out.push({ question, raw: Buffer.from(this.raw), reply: TOO_LONG_REPLY, kind: "too-long" });
         this.pending = [];
+        this.raw = [];
         this.closed = true;
         break;
       }
       if (byte === QUESTION_MARK) {
         const question = Buffer.from(this.pending);
         const known = this.book.isKnown(question);
-        out.push({ question, reply: this.book.replyTo(question), kind: known ? "answer" : "unknown" });
+        const kind = known ? "answer" : "unknown";
+        out.push({ question, raw: Buffer.from(this.raw), reply: this.book.replyTo(question), kind });
         this.pending = [];
+        this.raw = [];
         this.started = false;
       }
     }

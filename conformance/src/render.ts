@@ -61,6 +61,10 @@ function prettyHeader(report: Report): string[] {
     lines.push(
       `waits    RTT ${waits.rttMs} ms; progress wait ${waits.waitMs} ms; quiet floor ${waits.floorMs} ms; pause ${waits.pauseMs} ms`,
     );
+  if (report.unknownReply !== undefined)
+    lines.push(
+      `unknown  the target answers unknown questions with ${JSON.stringify(report.unknownReply)}: UNKNOWN-1 is judged by the cases that check it; the others take it as this server's unknown reply`,
+    );
   if (report.setupError) lines.push(`SETUP ERROR [${report.setupError.code}]: ${report.setupError.message}`);
   if (report.process) {
     const show = (e: { fds: number; cpuMs: number; rssBytes: number } | null): string =>

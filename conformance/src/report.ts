@@ -77,6 +77,8 @@ export interface ReportHeader {
   readonly waits: { rttMs: number; waitMs: number; floorMs: number; pauseMs: number; rule: string } | null;
   readonly margins: Record<string, string>;
   readonly startedAt: string;
+  /** The target's own reply to unknown questions, when it consistently sends another than the spec's. */
+  readonly unknownReply?: string;
 }
 
 /** A setup error that ended the run before or between cases (exit 2): its code and one line. */

@@ -13,6 +13,7 @@ import type { ConformanceOptions } from "./run/options.js";
 import { planRun, type RunPlan } from "./run/plan.js";
 import { runSchedule, type ScheduleOutcome } from "./run/schedule.js";
 import { Session } from "./run/session.js";
+import { learnUnknownReply } from "./run/unknown-reply.js";
 import { measureWaits, WAITS_RULE, type Waits } from "./run/waits.js";
 import { type ProcessEvidence, parseTarget } from "./target.js";
 
@@ -106,13 +107,20 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   await session.start();
   try {
     const waits: Waits = await measureWaits(session.target, options.target, plan.book, plan.baseWaitMs);
-    header = { ...header, launched: session.target.launched, waits: { ...waits, rule: WAITS_RULE } };
+    const learned = await learnUnknownReply(session.target, plan.book, waits);
+    header = {
+      ...header,
+      launched: session.target.launched,
+      waits: { ...waits, rule: WAITS_RULE },
+      ...(learned ? { unknownReply: learned.toString("latin1") } : {}),
+    };
     options.onHeader?.(header);
     const atStart = await session.target.processEvidence();
     const env = {
       plan,
       session,
       book: plan.book,
+      ...(learned ? { lenientBook: plan.book.withUnknownReply(learned) } : {}),
       limits: plan.limits,
       waits,
       strict: plan.strict,

@@ -11,6 +11,8 @@ import { readFile } from "node:fs/promises";
 export interface SocketQueues {
   readonly txQueue: number;
   readonly rxQueue: number;
+  /** The kernel's state of the socket: "01" established, "08" close-wait (the peer's FIN received), ... */
+  readonly state: string;
 }
 
 interface TcpRow {
@@ -62,8 +64,8 @@ export async function connectionQueues(
   const server = all.find((r) => r.localPort === serverPort && r.remotePort === clientPort);
   if (!client || !server) return null;
   return {
-    client: { txQueue: client.txQueue, rxQueue: client.rxQueue },
-    server: { txQueue: server.txQueue, rxQueue: server.rxQueue },
+    client: { txQueue: client.txQueue, rxQueue: client.rxQueue, state: client.state },
+    server: { txQueue: server.txQueue, rxQueue: server.rxQueue, state: server.state },
   };
 }
 

@@ -1,5 +1,6 @@
 /** How a case run ends when it does not simply pass: thrown from inside a case, judged by the runner. */
 import { BridgekeeperError } from "@bridgekeeper/spec";
+import type { Diagnosis } from "./diagnosis.js";
 import type { FlowSamples } from "./samples.js";
 import type { WireRecord } from "./wirelog.js";
 
@@ -32,8 +33,21 @@ export class Violation extends BridgekeeperError {
     readonly got: string,
     /** "missing": bytes never came (the connection closed or went silent); if the target died, that is the cause. */
     readonly kind: "wrong" | "missing" = "wrong",
+    /** The fault that explains what came back, when the diagnosis found one (it names the rule). */
+    readonly diagnosis?: Diagnosis,
   ) {
-    super("E_RULE_VIOLATED", `${rule}: expected ${expected}, got ${got}`);
+    super(
+      "E_RULE_VIOLATED",
+      `${rule}: ${diagnosis ? `${diagnosis.explanation}; ` : ""}expected ${expected}, got ${got}`,
+    );
+  }
+
+  /** The same violation, named by a diagnosis: its rule and explanation come first. */
+  diagnosed(diagnosis: Diagnosis): Violation {
+    const named = new Violation(diagnosis.rule, this.expected, this.got, this.kind, diagnosis);
+    named.mismatch = this.mismatch;
+    named.evidence = this.evidence;
+    return named;
   }
 }
 

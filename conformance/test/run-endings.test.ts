@@ -109,7 +109,9 @@ describe.concurrent("runs against servers that do not shut down gracefully", () 
       "2000",
     ]);
     const all = verdicts(run.report);
-    expect(all, run.stderr).toContain("close.half-close: fail HALF-1");
+    // The FIN that drops held replies: caught for sure by the held half-close, by the other when a
+    // question and the FIN arrive together.
+    expect(all, run.stderr).toContain("close.half-close-held: fail HALF-1");
     expect(all).toContain("shutdown.graceful: warn SHUTDOWN-1");
     expect(all.length).toBeGreaterThanOrEqual(21);
     expect(run.report).toMatchObject({ incomplete: false, exitCode: 1 });

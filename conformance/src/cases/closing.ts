@@ -2,14 +2,14 @@
 import { splitAt } from "@bridgekeeper/client-kit";
 import * as fc from "fast-check";
 import { mixedQuestion, type ResetPoint, resetPoint, splitPoints } from "../arbitraries.js";
-import { formatSize } from "../bytes.js";
+
 import { type ConformanceCase, property, scenario } from "../case.js";
 import { expectClose, expectReplies, expectUsable } from "../checks.js";
 import { play, withPauses } from "../faults.js";
 import { expectedReplies } from "../model.js";
 import { QuestionChunker } from "../stream.js";
 import { Violation } from "../verdicts.js";
-import { slowReader } from "./flow.js";
+import { halfCloseHeld } from "./half-close-held.js";
 
 /** Bytes of an unfinished question: no '?', not starting with a skipped byte. */
 const unfinishedTail = fc
@@ -68,15 +68,7 @@ export const closingCases: ConformanceCase[] = [
     section: "8.1",
     rules: ["HALF-1", "FLOW-1"],
     async run(ctx, env, seed) {
-      const { evidence, samples } = await slowReader(ctx, env, seed, {
-        capBytes: 16 * 1024 * 1024,
-        halfClose: true,
-      });
-      return {
-        message: `FIN after ${formatSize(Number(evidence.pushedBytes))} of unread pipelined questions; ${formatSize(Number(evidence.replyBytesVerified))} of replies, then close`,
-        evidence,
-        samples,
-      };
+      return halfCloseHeld(ctx, env, seed);
     },
   }),
   property({

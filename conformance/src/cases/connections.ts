@@ -57,6 +57,7 @@ async function serveTheFloor(ctx: CaseContext, env: RunEnv): Promise<WireClient[
     clients.map((c) =>
       expectReplies(ctx, c, replies, {
         rule: "CONN-1",
+        concurrencyRule: "CONN-1",
         situation: `on each of ${floor} concurrent connections (c${c.id})`,
       }),
     ),

@@ -1,7 +1,9 @@
 /** Spec section 10: resources (RESOURCE-1/2), from the operating system's view of a launched target. */
 import { setTimeout as sleep } from "node:timers/promises";
+import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, scenario } from "../case.js";
 import { expectReplies } from "../checks.js";
+import { churn, FIN_EVERY } from "../churn.js";
 import { expectedReplies } from "../model.js";
 import type { ProcessEvidence } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
@@ -12,6 +14,100 @@ async function evidenceOf(ctx: CaseContext): Promise<ProcessEvidence> {
     throw new Inconclusive("no process evidence: the target's process group is not visible in /proc");
   return evidence;
 }
+
+/** RESOURCE-4: connections served before the first RSS sample, then between the two. */
+const CHURN_WARM_UP = 20_000;
+const CHURN_COUNT = 20_000;
+const CHURN_CONCURRENCY = 16;
+const CHURN_GROWTH_BYTES = 8 * 1024 * 1024;
+const CHURN_BYTES_PER_CONNECTION = 200;
+
+/** RSS over a short window: its lowest and highest sample (a settling heap moves between them). */
+async function rssWindow(
+  ctx: CaseContext,
+  samples = 5,
+  everyMs = 200,
+): Promise<{ low: number; high: number }> {
+  const values: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    values.push((await evidenceOf(ctx)).rssBytes);
+    if (i < samples - 1) await sleep(everyMs);
+  }
+  return { low: Math.min(...values), high: Math.max(...values) };
+}
+
+/** Churns `count` connections; a failed conversation is the rule it broke. */
+async function churnOrFail(ctx: CaseContext, count: number): Promise<number> {
+  const question = ctx.book.questions[0] as Buffer;
+  const reply = ctx.book.answers[0] as Buffer;
+  const options = {
+    host: ctx.target.host,
+    port: ctx.target.port,
+    question,
+    reply,
+    concurrency: CHURN_CONCURRENCY,
+    waitMs: ctx.waitMs,
+    signal: ctx.signal,
+  };
+  const { served, failure } = await churn(count, options);
+  if (failure?.kind === "client")
+    throw new Inconclusive(
+      `connection ${failure.index + 1} of the churn failed on the suite's side (${failure.detail})`,
+    );
+  if (failure) {
+    const rule = failure.kind === "wrong-reply" ? "ANSWER-1" : "RESOURCE-1";
+    throw new Violation(
+      rule,
+      `connection ${failure.index + 1} of ${count} served one after another answered ${JSON.stringify(reply.toString("latin1"))}`,
+      `${failure.kind}: ${failure.detail} (${served} served before it)`,
+    );
+  }
+  return served;
+}
+
+const memoryChurn = scenario({
+  id: "resource.memory-churn",
+  title: `Memory back where it was after ${CHURN_COUNT} connections served one after another (FIN or reset)`,
+  section: "10",
+  rules: ["RESOURCE-4"],
+  launchedOnly: true,
+  schedule: "quiet",
+  async run(ctx, env) {
+    env.log.note(
+      `${CHURN_WARM_UP} connections to warm up, ${CHURN_CONCURRENCY} at a time: each asks, reads its reply, ends (1 in ${FIN_EVERY} with FIN, the others with a reset)`,
+    );
+    await churnOrFail(ctx, CHURN_WARM_UP);
+    const before = await rssWindow(ctx);
+    env.log.note(
+      `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,
+    );
+    const started = performance.now();
+    const served = await churnOrFail(ctx, CHURN_COUNT);
+    const churnMs = performance.now() - started;
+    await sleep(500);
+    const after = await rssWindow(ctx);
+    const growth = after.low - before.high;
+    const evidence = {
+      connections: served,
+      churnMs: Math.round(churnMs),
+      rssBeforeBytes: before.high,
+      rssAfterBytes: after.low,
+      growthBytes: growth,
+      bytesPerConnection: Math.round(growth / served),
+    };
+    if (growth > CHURN_GROWTH_BYTES && growth > CHURN_BYTES_PER_CONNECTION * served) {
+      throw new Violation(
+        "RESOURCE-4",
+        `memory back where it was after ${served} connections had come and gone (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
+        `RSS grew by ${formatSize(growth)} (${formatSize(before.high)} -> ${formatSize(after.low)}), ${Math.round(growth / served)} bytes per connection served`,
+      );
+    }
+    return {
+      message: `${served} connections in ${(churnMs / 1000).toFixed(1)} s; RSS ${formatSize(before.high)} -> ${formatSize(after.low)} (${growth >= 0 ? "+" : "-"}${formatSize(Math.abs(growth))})`,
+      evidence,
+    };
+  },
+});
 
 export const resourceCases: ConformanceCase[] = [
   scenario({
@@ -91,4 +187,5 @@ export const resourceCases: ConformanceCase[] = [
       return { message: `${used} ms of CPU in ${windowMs / 1000} s with 17 idle connections`, evidence };
     },
   }),
+  memoryChurn,
 ];

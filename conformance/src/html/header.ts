@@ -67,6 +67,12 @@ export function renderHeader(report: Report): string {
     ),
     row("table", table),
     row("limits", limitsText(report)),
+    report.unknownReply !== undefined
+      ? row(
+          "unknown reply",
+          `<code>${esc(JSON.stringify(report.unknownReply))}</code> <span class="muted">(this server's own: UNKNOWN-1 is judged by the cases that check it, the others take it as its unknown reply)</span>`,
+        )
+      : "",
     row(
       "seed",
       `${report.seed} <span class="muted">runs ${esc(String(report.runs ?? "per-property defaults"))}; strict ${report.strict ? "yes" : "no"}</span>`,

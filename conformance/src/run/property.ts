@@ -34,7 +34,8 @@ export interface ShrinkReport {
 
 /** How a failure is told apart from another: the rule it violates (or what else went wrong). */
 function signature(error: unknown): string {
-  return error instanceof Violation ? error.rule : `other: ${firstLine(error)}`;
+  if (!(error instanceof Violation)) return `other: ${firstLine(error)}`;
+  return error.diagnosis ? `${error.rule}/${error.diagnosis.id}` : error.rule;
 }
 
 class ShrinkWatch {

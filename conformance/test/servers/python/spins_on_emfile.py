@@ -5,7 +5,7 @@ The one flaw: when accept() fails with EMFILE (the process is out of descriptors
 wait in the listen backlog), the error is ignored and the listening socket stays registered, so
 the selector reports it readable again at once: the loop spins at 100% CPU for as long as the
 backlog holds a connection. Served again once descriptors free up. Everything else is correct.py.
-Must be caught by: the descriptor-exhaustion rule (RESOURCE-5), when launched with a low
+Must be caught by: ROBUST-2 (no busy loop out of descriptors), when launched with a low
 descriptor limit (the suite's --fd-limit).
 Never run this in production.
 """

@@ -1,0 +1,329 @@
+/**
+ * Diagnosis of a wrong or missing reply: the usual faults of Launcelot servers, each a hypothesis
+ * that predicts what such a server would have sent for the client's writes. The first hypothesis
+ * that explains exactly what came back names the defect and its rule; when none does, the
+ * verdict stays what the check found. Everything here is pure: writes and received bytes in, a
+ * diagnosis out.
+ */
+import { escapeBytes } from "./bytes.js";
+import { type AnswerBook, isSkippedByte, TOO_LONG_REPLY } from "./model.js";
+
+const QUESTION_MARK = 0x3f;
+const ANSWER_END = 0x2e;
+
+/** What one client did and got, as the diagnosis needs it. */
+export interface Conversation {
+  /** The client's writes, in order (each likely one read for the server). */
+  readonly writes: readonly Uint8Array[];
+  /** The client sent its FIN after them. */
+  readonly finSent: boolean;
+  /** Every byte the client received. */
+  readonly received: Uint8Array;
+  /** The server closed or reset the connection (which explains missing replies as well). */
+  readonly serverEnded: boolean;
+  readonly book: AnswerBook;
+  /** Q as the oracle applies it. */
+  readonly maxQuestion: number;
+}
+
+export interface Diagnosis {
+  /** A stable name of the fault (shrinking stays on it). */
+  readonly id: string;
+  readonly rule: string;
+  /** What the server does, in a sentence. */
+  readonly explanation: string;
+}
+
+/** How a faulty server frames its input (the correct one: skip separators, frame the byte stream). */
+interface Framing {
+  readonly skipSeparators: boolean;
+  /** "stream": correct; "drop-partial": an unfinished question at the end of a read is lost;
+   *  "first-only": after a read's first '?' the rest of that read is lost; "whole": everything
+   *  received up to a read holding '?' is one question. */
+  readonly reads: "stream" | "drop-partial" | "first-only" | "whole";
+  readonly answerUnfinishedAtFin: boolean;
+  /** The question limit it applies (Infinity: none). */
+  readonly maxQuestion: number;
+}
+
+/** The replies a server framing its input this way sends for `c`'s writes. */
+function framedReplies(c: Conversation, f: Framing): Buffer {
+  const out: Buffer[] = [];
+  let pending: number[] = [];
+  const ask = (question: number[]): void => void out.push(c.book.replyTo(Buffer.from(question)));
+  for (const write of c.writes) {
+    let bytes = Array.from(write);
+    if (f.reads === "first-only") {
+      const mark = bytes.indexOf(QUESTION_MARK);
+      if (mark >= 0) bytes = bytes.slice(0, mark + 1);
+    }
+    if (f.reads === "whole") {
+      pending.push(...bytes);
+      if (pending.length > f.maxQuestion) {
+        out.push(TOO_LONG_REPLY);
+        return Buffer.concat(out);
+      }
+      if (bytes.includes(QUESTION_MARK)) {
+        let start = 0;
+        while (f.skipSeparators && start < pending.length && isSkippedByte(pending[start] as number)) start++;
+        ask(pending.slice(start));
+        pending = [];
+      }
+      continue;
+    }
+    for (const byte of bytes) {
+      if (pending.length === 0 && f.skipSeparators && isSkippedByte(byte)) continue;
+      pending.push(byte);
+      if (pending.length > f.maxQuestion) {
+        out.push(TOO_LONG_REPLY);
+        return Buffer.concat(out);
+      }
+      if (byte === QUESTION_MARK) {
+        ask(pending);
+        pending = [];
+      }
+    }
+    if (f.reads === "drop-partial") pending = [];
+  }
+  if (c.finSent && f.answerUnfinishedAtFin && pending.length > 0) ask(pending);
+  return Buffer.concat(out);
+}
+
+const CORRECT: Framing = {
+  skipSeparators: true,
+  reads: "stream",
+  answerUnfinishedAtFin: false,
+  maxQuestion: 0,
+};
+
+/** The framing faults, each changed in one way from the correct framing. */
+function framingHypotheses(c: Conversation): Array<{ framing: Framing; diagnosis: Diagnosis }> {
+  const correct = { ...CORRECT, maxQuestion: c.maxQuestion };
+  return [
+    {
+      framing: { ...correct, skipSeparators: false },
+      diagnosis: {
+        id: "separators-not-skipped",
+        rule: "FRAME-2",
+        explanation:
+          "the replies are this server's replies to questions that begin with the separators (SP, HT, CR, LF) sent before them: it does not skip them",
+      },
+    },
+    {
+      framing: { ...correct, reads: "drop-partial" },
+      diagnosis: {
+        id: "framing-per-read",
+        rule: "FRAME-4",
+        explanation:
+          "the replies are those of a server that frames each read on its own: the part of a question that ends a read is lost",
+      },
+    },
+    {
+      framing: { ...correct, reads: "first-only" },
+      diagnosis: {
+        id: "first-question-per-read",
+        rule: "ANSWER-2",
+        explanation:
+          "only the first question of each read is answered: the bytes after the first '?' of a read are lost",
+      },
+    },
+    {
+      framing: { ...correct, reads: "whole" },
+      diagnosis: {
+        id: "read-as-one-question",
+        rule: "FRAME-1",
+        explanation:
+          "everything received up to a read holding '?' is looked up as one question: a question does not end at its '?'",
+      },
+    },
+    {
+      framing: { ...correct, answerUnfinishedAtFin: true },
+      diagnosis: {
+        id: "unfinished-answered-at-fin",
+        rule: "HALF-2",
+        explanation: "the unfinished question pending at the client's FIN got a reply",
+      },
+    },
+    {
+      framing: { ...correct, maxQuestion: Number.POSITIVE_INFINITY },
+      diagnosis: {
+        id: "no-question-limit",
+        rule: "LIMIT-QUESTION-2",
+        explanation: "a question past the limit got no too-long reply: the server applies no question limit",
+      },
+    },
+  ];
+}
+
+/** Replies cut at each '.', the last one possibly unfinished. */
+function repliesOf(bytes: Uint8Array): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === ANSWER_END) {
+      out.push(Buffer.from(bytes.subarray(start, i + 1)));
+      start = i + 1;
+    }
+  }
+  if (start < bytes.length) out.push(Buffer.from(bytes.subarray(start)));
+  return out;
+}
+
+const text = (b: Uint8Array): string => escapeBytes(b, 60);
+
+/** The same replies in another order. */
+function reordered(expected: Buffer[], got: Buffer[]): Diagnosis | undefined {
+  if (expected.length !== got.length || expected.length < 2) return undefined;
+  const key = (list: Buffer[]): string =>
+    list
+      .map((b) => b.toString("latin1"))
+      .sort()
+      .join("\u0000");
+  if (key(expected) !== key(got)) return undefined;
+  return {
+    id: "replies-reordered",
+    rule: "ANSWER-2",
+    explanation: `the replies owed came back in another order (the first out of place: ${text(got.find((g, i) => !g.equals(expected[i] as Buffer)) ?? Buffer.alloc(0))})`,
+  };
+}
+
+/** Each table question answered with another entry's answer, the same way every time. */
+function wrongEntry(c: Conversation, expected: Buffer[], got: Buffer[]): Diagnosis | undefined {
+  if (expected.length !== got.length) return undefined;
+  const mapping = new Map<string, string>();
+  let wrong: { asked: Buffer; got: Buffer } | undefined;
+  const answers = new Set(c.book.answers.map((a) => a.toString("latin1")));
+  for (let i = 0; i < expected.length; i++) {
+    const want = (expected[i] as Buffer).toString("latin1");
+    const have = (got[i] as Buffer).toString("latin1");
+    if (!answers.has(want)) {
+      if (want !== have) return undefined;
+      continue;
+    }
+    if (!answers.has(have) || (mapping.has(want) && mapping.get(want) !== have)) return undefined;
+    mapping.set(want, have);
+    if (want !== have) wrong ??= { asked: expected[i] as Buffer, got: got[i] as Buffer };
+  }
+  if (!wrong) return undefined;
+  const question = c.book.questions[c.book.answers.findIndex((a) => a.equals(wrong.asked))];
+  return {
+    id: "another-entry-answer",
+    rule: "ANSWER-1",
+    explanation: `a table question is answered with another entry's answer, the same way every time (${text(question ?? Buffer.alloc(0))} got ${text(wrong.got)})`,
+  };
+}
+
+/** The replies with the same bytes added before or after each one. */
+function bytesAdded(expected: Buffer[], received: Uint8Array): Diagnosis | undefined {
+  const first = expected[0];
+  if (!first) return undefined;
+  const whole = Buffer.from(received);
+  const at = whole.indexOf(first);
+  if (at < 0) return undefined;
+  const prefix = whole.subarray(0, at);
+  const second = expected[1];
+  const after = at + first.length;
+  const next = second ? whole.indexOf(Buffer.concat([prefix, second]), after) : whole.length;
+  if (next < 0) return undefined;
+  const suffix = whole.subarray(after, next);
+  if (prefix.length + suffix.length === 0) return undefined;
+  const predicted = Buffer.concat(expected.map((r) => Buffer.concat([prefix, r, suffix])));
+  if (!predicted.equals(whole)) return undefined;
+  const added = [
+    prefix.length > 0 ? `${text(prefix)} before` : "",
+    suffix.length > 0 ? `${text(suffix)} after` : "",
+  ];
+  return {
+    id: "bytes-added",
+    rule: "ANSWER-1",
+    explanation: `every reply comes with ${added.filter((a) => a !== "").join(" and ")} it`,
+  };
+}
+
+/** Another text where the unknown reply was owed, the same each time, every other reply right. */
+function otherUnknown(c: Conversation, expected: Buffer[], got: Buffer[]): Diagnosis | undefined {
+  if (expected.length !== got.length) return undefined;
+  let other: Buffer | undefined;
+  for (let i = 0; i < expected.length; i++) {
+    const want = expected[i] as Buffer;
+    const have = got[i] as Buffer;
+    if (want.equals(have)) continue;
+    if (!want.equals(c.book.unknownReply)) return undefined;
+    if (other && !other.equals(have)) return undefined;
+    other = have;
+  }
+  if (!other || other[other.length - 1] !== ANSWER_END || other.equals(TOO_LONG_REPLY)) return undefined;
+  return {
+    id: "other-unknown-reply",
+    rule: "UNKNOWN-1",
+    explanation: `the reply to an unknown question is ${text(other)}, every time, not ${text(c.book.unknownReply)}`,
+  };
+}
+
+/** The too-long reply came after fewer bytes of the question than the limit. */
+function tooLongEarly(c: Conversation, received: Uint8Array): Diagnosis | undefined {
+  const whole = Buffer.from(received);
+  if (!whole.subarray(whole.length - TOO_LONG_REPLY.length).equals(TOO_LONG_REPLY)) return undefined;
+  for (const q of [1024, 2048, 4096, 8192, 16384, 32768]) {
+    if (q >= c.maxQuestion) break;
+    if (framedReplies(c, { ...CORRECT, maxQuestion: q }).equals(whole))
+      return {
+        id: "too-long-early",
+        rule: "LIMIT-QUESTION-1",
+        explanation: `the too-long reply came for a question within the limit: the server acts at ${q} bytes, not past ${c.maxQuestion}`,
+      };
+  }
+  return undefined;
+}
+
+/**
+ * The fault that explains exactly what came back on this connection, if one does. `received`
+ * must be everything the client got (the check waited until no more came).
+ */
+/**
+ * A prediction that only lacks replies (a prefix of the correct ones) is no evidence when nothing
+ * came, or when the server ended the connection: silence and a close explain it as well.
+ */
+function onlyMissing(c: Conversation, predicted: Buffer, correct: Buffer): boolean {
+  const prefix = predicted.length < correct.length && correct.subarray(0, predicted.length).equals(predicted);
+  return prefix && (predicted.length === 0 || c.serverEnded);
+}
+
+/**
+ * The framing fault that explains what came back. When several explain the same bytes, the one
+ * under the check's own rule (`checkRule`) is taken; otherwise the bytes do not tell them apart
+ * and none is named.
+ */
+function framingFault(
+  c: Conversation,
+  received: Buffer,
+  correct: Buffer,
+  checkRule?: string,
+): Diagnosis | undefined {
+  const matches = framingHypotheses(c)
+    .filter(({ framing }) => {
+      const predicted = framedReplies(c, framing);
+      return !predicted.equals(correct) && predicted.equals(received) && !onlyMissing(c, predicted, correct);
+    })
+    .map(({ diagnosis }) => diagnosis);
+  if (matches.length <= 1) return matches[0];
+  return matches.find((d) => d.rule === checkRule);
+}
+
+/** The fault that explains what came back on this connection, if one does (`checkRule`: the rule of the check that failed). */
+export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undefined {
+  const received = Buffer.from(c.received);
+  const correct = framedReplies(c, { ...CORRECT, maxQuestion: c.maxQuestion });
+  if (correct.equals(received)) return undefined;
+  const framing = framingFault(c, received, correct, checkRule);
+  if (framing) return framing;
+  const expected = repliesOf(correct);
+  const got = repliesOf(received);
+  return (
+    tooLongEarly(c, received) ??
+    otherUnknown(c, expected, got) ??
+    reordered(expected, got) ??
+    wrongEntry(c, expected, got) ??
+    bytesAdded(expected, received)
+  );
+}

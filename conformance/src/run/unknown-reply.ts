@@ -1,0 +1,47 @@
+/**
+ * Rule isolation for unknown questions: before the cases, the target is asked an unknown question
+ * twice, lock-step. When it answers both times with the same text ending in '.' that is not the
+ * spec's unknown reply, that text is this server's unknown reply: the cases that check UNKNOWN-1
+ * fail it there, and the other cases take it as the server's reply to unknown questions, so one
+ * basic defect does not mask whether the server frames, pipelines or survives garbage.
+ */
+import { WireClient } from "../client.js";
+import type { AnswerBook } from "../model.js";
+import type { LaunchedTarget } from "../target.js";
+import { WireLog } from "../wirelog.js";
+import type { Waits } from "./waits.js";
+
+const PROBE = Buffer.from("What is the air-speed velocity of an unladen swallow?", "latin1");
+const ANSWER_END = 0x2e;
+
+/** The reply the target sends to one unknown question, up to its '.', or null when none comes. */
+async function replyTo(client: WireClient, question: Buffer, waits: Waits): Promise<Buffer | null> {
+  const from = client.receivedCount;
+  await client.send(question);
+  await client.waitUntil(() => client.received.indexOf(ANSWER_END, from) >= 0, waits.waitMs);
+  const end = client.received.indexOf(ANSWER_END, from);
+  return end < 0 ? null : Buffer.from(client.received.subarray(from, end + 1));
+}
+
+/** The target's own unknown reply when it consistently sends another one than the spec's; else null. */
+export async function learnUnknownReply(
+  target: LaunchedTarget,
+  book: AnswerBook,
+  waits: Waits,
+): Promise<Buffer | null> {
+  if (book.isKnown(PROBE)) return null;
+  let client: WireClient;
+  try {
+    client = await WireClient.open(target.host, target.port, new WireLog(), waits.waitMs);
+  } catch {
+    return null;
+  }
+  try {
+    const first = await replyTo(client, PROBE, waits);
+    if (first === null || first.equals(book.unknownReply)) return null;
+    const second = await replyTo(client, PROBE, waits);
+    return second?.equals(first) && first.indexOf(ANSWER_END) === first.length - 1 ? first : null;
+  } finally {
+    client.destroy();
+  }
+}

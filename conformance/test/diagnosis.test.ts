@@ -1,0 +1,105 @@
+/** The diagnosis names the fault that explains exactly what came back, or nothing. */
+import { describe, expect, it } from "vitest";
+import { type Conversation, diagnose } from "../src/diagnosis.js";
+import { AnswerBook, TOO_LONG_REPLY } from "../src/model.js";
+
+const enc = (text: string): Buffer => Buffer.from(text, "latin1");
+const book = new AnswerBook({
+  name: "canonical",
+  entries: [
+    { question: enc("What is your name?"), answer: enc("My name is Sir Lancelot of Camelot.") },
+    { question: enc("What is your quest?"), answer: enc("To seek the Holy Grail.") },
+    { question: enc("What is your favorite color?"), answer: enc("Blue.") },
+  ],
+});
+const NAME = "My name is Sir Lancelot of Camelot.";
+const QUEST = "To seek the Holy Grail.";
+const UNKNOWN = "I don't know that.";
+
+function conversation(writes: string[], received: string, extra: Partial<Conversation> = {}): Conversation {
+  return {
+    writes: writes.map(enc),
+    finSent: false,
+    received: enc(received),
+    serverEnded: false,
+    book,
+    maxQuestion: 4096,
+    ...extra,
+  };
+}
+
+function named(c: Conversation): string | undefined {
+  const d = diagnose(c);
+  return d ? `${d.rule} ${d.id}` : undefined;
+}
+
+describe("diagnose", () => {
+  it("says nothing when the replies are right, or when no fault explains them", () => {
+    expect(named(conversation(["What is your name?What is your quest?"], NAME + QUEST))).toBeUndefined();
+    expect(named(conversation(["What is your name?"], "Ni!"))).toBeUndefined();
+  });
+
+  it("names no fault when two explain the same bytes, unless one is the failed check's own rule", () => {
+    // A question, then the start of a too-long one in a second read: a server that frames each
+    // read alone and one with no question limit both answer the first and say nothing more.
+        const part = "x".repeat(3000);
+    const c = conversation(["What is your name?", part, part], NAME, { maxQuestion: 4096 });
+    expect(named(c)).toBeUndefined();
+    const d = diagnose(c, "LIMIT-QUESTION-2");
+    expect(d ? `${d.rule} ${d.id}` : undefined).toBe("LIMIT-QUESTION-2 no-question-limit");
+  });
+
+  it("takes missing replies as evidence only when some came and the connection stayed open", () => {
+    const twoInOneRead = ["What is your name?Who?"];
+    expect(named(conversation(twoInOneRead, NAME))).toBe("ANSWER-2 first-question-per-read");
+    // The server reset the connection after the first reply: a crash explains it as well.
+    expect(named(conversation(twoInOneRead, NAME, { serverEnded: true }))).toBeUndefined();
+    // Nothing came for a question split over two reads: silence says nothing of the framing.
+    expect(named(conversation(["What is your", " name?"], ""))).toBeUndefined();
+  });
+
+  it("names separators that were not skipped (FRAME-2)", () => {
+    const c = conversation([" What is your name?\r\nWhat is your quest?"], UNKNOWN + UNKNOWN);
+    expect(named(c)).toBe("FRAME-2 separators-not-skipped");
+  });
+
+  it("names framing per read (FRAME-4): the part of a question that ends a read is lost", () => {
+    expect(named(conversation(["What is", " your name?"], UNKNOWN))).toBe("FRAME-4 framing-per-read");
+  });
+
+  it("names a read's questions after the first lost (ANSWER-2) and a read taken as one question (FRAME-1)", () => {
+    const writes = ["What is your name?What is your quest?", "What is your quest?"];
+    expect(named(conversation(writes, NAME + QUEST))).toBe("ANSWER-2 first-question-per-read");
+    expect(named(conversation(writes, UNKNOWN + QUEST))).toBe("FRAME-1 read-as-one-question");
+  });
+
+  it("names reordered replies (ANSWER-2), another entry's answer (ANSWER-1) and bytes added (ANSWER-1)", () => {
+    const pipelined = ["What is your name?What is your quest?"];
+    expect(named(conversation(pipelined, QUEST + NAME))).toBe("ANSWER-2 replies-reordered");
+    expect(named(conversation(["What is your name?", "What is your name?"], QUEST + QUEST))).toBe(
+      "ANSWER-1 another-entry-answer",
+    );
+    expect(named(conversation(pipelined, `${NAME}\n${QUEST}\n`))).toBe("ANSWER-1 bytes-added");
+  });
+
+  it("names another unknown reply (UNKNOWN-1), the same every time", () => {
+    const c = conversation(["Who?What is your name?Why?"], `I do not know.${NAME}I do not know.`);
+    expect(named(c)).toBe("UNKNOWN-1 other-unknown-reply");
+    expect(diagnose(c)?.explanation).toContain('"I do not know."');
+  });
+
+  it("names a reply to the unfinished question at FIN (HALF-2) and a missing question limit (LIMIT-QUESTION-2)", () => {
+    expect(named(conversation(["What is your name?What"], NAME + UNKNOWN, { finSent: true }))).toBe(
+      "HALF-2 unfinished-answered-at-fin",
+    );
+    const long = `${"x".repeat(1500)}?`;
+    const c = conversation([long], UNKNOWN, { maxQuestion: 1024 });
+    expect(named(c)).toBe("LIMIT-QUESTION-2 no-question-limit");
+  });
+
+  it("names a too-long reply that came within the limit (LIMIT-QUESTION-1)", () => {
+    const question = `${"y".repeat(2000)}?`;
+    const c = conversation(["What is your name?", question], NAME + TOO_LONG_REPLY.toString("latin1"));
+    expect(named(c)).toBe("LIMIT-QUESTION-1 too-long-early");
+  });
+});
