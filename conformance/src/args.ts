@@ -162,15 +162,16 @@ export const HELP = `launcelot-conformance: judge a Launcelot server over TCP, b
 usage: launcelot-conformance --target TARGET [options]
 
 targets:
-  node | bun               our servers, launched directly on a free port (with --idle-timeout 10
-                           and --max-connections 256 unless given)
+  node | bun               our servers (the packages @bridgekeeper/impl-node, @bridgekeeper/impl-bun),
+                           launched directly on a free port (with --idle-timeout 10 and
+                           --max-connections 256 unless given)
   HOST:PORT, tcp://HOST:PORT, [::1]:PORT
                            a server already running
   exec:COMMAND             launched through the shell; {port} and $PORT hold a free port; the suite
                            waits for the port or a "listening on HOST:PORT" line
 
 options:
-  --table FILE             question table (default: fixtures/tables/canonical.json)
+  --table FILE             question table (default: the canonical table, shipped with the suite)
   --max-question BYTES     the target's Q if not 4096 (1024..65536)
   --idle-timeout SECONDS   the target's I if not 60 (10..600)
   --max-connections N      the target's C if not 10000 (>= 128)
