@@ -1,9 +1,10 @@
 /**
  * The packages as a stranger gets them: every publishable workspace package packed, the tarballs
- * installed into an empty folder outside the checkout, the installed `npx launcelot-conformance`
- * run (--version, --list, a short run against the installed Node server as an exec: target, our
- * servers as `--target node|bun`, `runConformance()` imported), and the standalone executable run
- * the same way under `env -i` with no node on PATH. A file missing from a tarball fails a run.
+ * installed into an empty folder outside the checkout, and the installed programs run: `npx
+ * launcelot-conformance` (--version, --list, a short run against the installed Node server as an
+ * exec: target, our servers as `--target node|bun`), the servers' and the bench's bins, and
+ * `runConformance()` imported; then the standalone executable the same way, under `env -i` with no
+ * node on PATH. A file missing from a tarball fails a run.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -166,6 +167,22 @@ describe("the installed suite (npx launcelot-conformance)", () => {
   it("runs the servers' own bins, the Bun one under the bun package's binary", () => {
     expect(npx("launcelot-node", ["--version"]).stdout).toMatch(/^launcelot-node \d+\.\d+\.\d+ /);
     expect(npx("launcelot-bun", ["--version"]).stdout).toMatch(/^launcelot-bun \d+\.\d+\.\d+ .*Bun \d/);
+  });
+
+  it("runs the installed bench against the installed Node server and its shipped baseline", () => {
+    const args = ["--target", "node", "--loads", "1x1", "--duration", "1", "--warmup", "0", "--rounds", "1"];
+    const result = timed(times, "bench run", () => npx("launcelot-bench", [...args, "--json"]));
+    expect(result.code, result.stderr).toBe(0);
+    const bench = JSON.parse(result.stdout) as {
+      targets: { label: string; command: string | null }[];
+      runs: { target: string; metrics: { answers: number; errors: number; wrong: number } }[];
+    };
+    expect(bench.targets.map((t) => t.label)).toEqual(["node", "node-minimal"]);
+    expect(bench.targets[1]?.command).toContain(
+      join(app, "node_modules", "@bridgekeeper", "bench", "baselines"),
+    );
+    for (const run of bench.runs) expect(run.metrics, run.target).toMatchObject({ errors: 0, wrong: 0 });
+    expect(bench.runs.every((r) => r.metrics.answers > 0)).toBe(true);
   });
 
   it("imports runConformance() and runs it", () => {
