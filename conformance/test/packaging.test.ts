@@ -239,6 +239,17 @@ describe("the standalone executable", () => {
     });
   });
 
+  it("reads no .env of its working folder (Bun's executables do unless built not to)", () => {
+    writeFileSync(join(folder.dir, ".env"), "BRIDGEKEEPER_ENV_MARKER=loaded\n");
+    const target = installedNodeServer().replace(
+      /^exec:/,
+      'exec:test -z "$BRIDGEKEEPER_ENV_MARKER" && exec ',
+    );
+    const result = standalone(["--target", target, "--only", "reply.lockstep", "--reporter", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(verdicts(result)).toEqual({ "reply.lockstep": "pass" });
+  });
+
   it("says in one line that --target node needs the npm packages", () => {
     const result = standalone(["--target", "node"]);
     expect(result.code).toBe(2);
