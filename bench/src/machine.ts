@@ -36,7 +36,8 @@ export function describeMachine(): MachineInfo {
     // not Linux: the model stays unknown
   }
   const bunFile = bunPath();
-  const bun = bunFile === null ? null : spawnSync(bunFile, ["--version"], { encoding: "utf8", timeout: 10_000 });
+  const bun =
+    bunFile === null ? null : spawnSync(bunFile, ["--version"], { encoding: "utf8", timeout: 10_000 });
   return {
     cpus: availableParallelism(),
     cpuModel: cpuModel(cpuinfo),
