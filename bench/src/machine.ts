@@ -2,8 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, release, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { runtimeExecutable } from "@bridgekeeper/conformance";
 
 export interface MachineInfo {
   readonly cpus: number;
@@ -14,13 +13,14 @@ export interface MachineInfo {
   readonly bun: string | null;
 }
 
-const bunPath = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  import.meta.url.endsWith(".ts") ? "../.." : "../../..",
-  "node_modules",
-  ".bin",
-  "bun",
-);
+/** The bun that runs the `bun` target (that of the installed @bridgekeeper/impl-bun); null without it. */
+function bunPath(): string | null {
+  try {
+    return runtimeExecutable("bun");
+  } catch {
+    return null;
+  }
+}
 
 /** The first `model name` of /proc/cpuinfo, or "unknown". */
 export function cpuModel(cpuinfo: string): string {
@@ -35,14 +35,16 @@ export function describeMachine(): MachineInfo {
   } catch {
     // not Linux: the model stays unknown
   }
-  const bun = spawnSync(bunPath, ["--version"], { encoding: "utf8", timeout: 10_000 });
+  const bunFile = bunPath();
+  const bun =
+    bunFile === null ? null : spawnSync(bunFile, ["--version"], { encoding: "utf8", timeout: 10_000 });
   return {
     cpus: availableParallelism(),
     cpuModel: cpuModel(cpuinfo),
     memoryMiB: Math.round(totalmem() / (1024 * 1024)),
     kernel: release(),
     node: process.version,
-    bun: bun.status === 0 ? bun.stdout.trim() : null,
+    bun: bun?.status === 0 ? bun.stdout.trim() : null,
   };
 }
 

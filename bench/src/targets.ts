@@ -16,6 +16,7 @@ import {
 } from "@bridgekeeper/conformance";
 import { UsageError } from "@bridgekeeper/spec";
 import { packageDir } from "@bridgekeeper/spec/package-dir";
+import { canonicalTablePath } from "@bridgekeeper/spec/table-file";
 import { TARGET_LABEL } from "./flags.js";
 import type { ServerSample } from "./load-generator.js";
 
@@ -50,7 +51,7 @@ export function baselineCommand(runtime: Runtime, tablePath: string | null): str
     "--port",
     "{port}",
   ];
-  if (tablePath !== null) words.push("--table", tablePath);
+  words.push("--table", tablePath ?? canonicalTablePath()); // always named: the baselines default to a path of the checkout
   return `exec ${words.map((w) => (w === "{port}" ? w : shellQuote(w))).join(" ")}`;
 }
 

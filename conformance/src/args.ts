@@ -174,9 +174,10 @@ export const HELP = `launcelot-conformance: judge a Launcelot server over TCP, b
 usage: launcelot-conformance --target TARGET [options]
 
 targets:
-  node | bun               our servers, launched directly on a free port with their limits set on
-                           the command line (--max-question 4096 --idle-timeout 10
-                           --max-connections 256 --shutdown-timeout 10 unless given)
+  node | bun               our servers (the packages @bridgekeeper/impl-node, @bridgekeeper/impl-bun),
+                           launched directly on a free port with their limits set on the command
+                           line (--max-question 4096 --idle-timeout 10 --max-connections 256
+                           --shutdown-timeout 10 unless given)
   HOST:PORT, tcp://HOST:PORT, [::1]:PORT
                            a server already running
   exec:COMMAND             launched through the shell; {port} and $PORT hold a free port; the suite

@@ -13,6 +13,7 @@ import type { ConformanceCase } from "./case.js";
 import { allCases } from "./cases/index.js";
 import { computeCoverage } from "./coverage.js";
 import { readExpectFile } from "./expect.js";
+import { programVariant } from "./program.js";
 import { renderList } from "./render.js";
 import { readReplayArgument } from "./replay.js";
 import { assembleReport, type CaseResult, type Report, type ReportHeader, type RunEnding } from "./report.js";
@@ -178,7 +179,7 @@ export async function runCommand(argv: readonly string[], options: CommandOption
     return 0;
   }
   if (args.version) {
-    process.stdout.write(`launcelot-conformance ${SUITE_VERSION}\n`);
+    process.stdout.write(`launcelot-conformance ${SUITE_VERSION}${programVariant()}\n`);
     return 0;
   }
   if (args.list) {

@@ -1,11 +1,13 @@
 /**
  * Our two servers, for the targets `node` and `bun`: found through their packages
  * (@bridgekeeper/impl-node, @bridgekeeper/impl-bun), installed beside the suite or linked in the
- * workspace. The Bun server runs under the `bun` package its own package depends on.
+ * workspace. The Bun server runs under the `bun` package its own package depends on. The standalone
+ * executable carries neither.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { UsageError } from "@bridgekeeper/spec";
+import { STANDALONE } from "./program.js";
 
 export type OurServer = "node" | "bun";
 
@@ -31,6 +33,10 @@ export function runtimeExecutable(kind: OurServer): string {
 /** The program and arguments that run one of our servers (flags are appended by the caller). */
 export function ourServerCommand(kind: OurServer): { file: string; args: string[] } {
   const name = PACKAGES[kind];
+  if (STANDALONE)
+    throw new UsageError(
+      `--target ${kind} needs the npm packages (npm install @bridgekeeper/conformance ${name}, then npx launcelot-conformance); the standalone executable judges exec: and HOST:PORT targets`,
+    );
   const dir = resolvePackageDir(name, import.meta.url);
   if (dir === undefined)
     throw new UsageError(`--target ${kind} needs the package ${name}: npm install ${name}`);

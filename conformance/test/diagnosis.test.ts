@@ -42,7 +42,7 @@ describe("diagnose", () => {
   it("names no fault when two explain the same bytes, unless one is the failed check's own rule", () => {
     // A question, then the start of a too-long one in a second read: a server that frames each
     // read alone and one with no question limit both answer the first and say nothing more.
-        const part = "x".repeat(3000);
+    const part = "x".repeat(3000);
     const c = conversation(["What is your name?", part, part], NAME, { maxQuestion: 4096 });
     expect(named(c)).toBeUndefined();
     const d = diagnose(c, "LIMIT-QUESTION-2");

@@ -1,5 +1,6 @@
 /** The commands and failure files that replay a counterexample exactly. */
 import { shellQuote } from "@bridgekeeper/client-kit";
+import { programCommand } from "../program.js";
 import { FAILURE_FILE_FORMAT, type FailureFile, formatReplay } from "../replay.js";
 import type { CaseResult } from "../report.js";
 import type { RunPlan } from "./plan.js";
@@ -7,11 +8,7 @@ import type { RunPlan } from "./plan.js";
 /** The command line that reruns `replay` (CASE@SEED[:PATH]) against the same target, table and limits. */
 export function replayCommandFor(plan: RunPlan, replay: string): string {
   const { options, limits } = plan;
-  const parts = [
-    options.commandPrefix ?? "npx launcelot-conformance",
-    "--target",
-    shellQuote(options.target),
-  ];
+  const parts = [options.commandPrefix ?? programCommand(), "--target", shellQuote(options.target)];
   if (options.table) parts.push("--table", shellQuote(plan.tablePath));
   const declared = options.limits ?? {};
   if (declared.maxQuestion !== undefined) parts.push("--max-question", String(limits.maxQuestion));
