@@ -111,10 +111,13 @@ class WorkerHandle {
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
+        // The timer is cancelled once the worker exits, so it does not hold the process for 5 s.
+    const late = new AbortController();
     const outcome = await Promise.race([
       exited.then(() => "exited" as const),
-      sleep(5000).then(() => "late" as const),
+      sleep(5000, "late" as const, { signal: late.signal }).catch(() => "exited" as const),
     ]);
+    late.abort();
     if (outcome === "late") await this.worker.terminate();
   }
 }
