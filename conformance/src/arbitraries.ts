@@ -1,8 +1,7 @@
 /** Small, named arbitraries the cases compose (fast-check style: each named for what it generates). */
+import { QUESTION_END } from "@bridgekeeper/spec";
 import * as fc from "fast-check";
 import { type AnswerBook, isSkippedByte } from "./model.js";
-
-const QUESTION_MARK = 0x3f;
 
 /** One question from the table, as bytes. */
 export function tableQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
@@ -23,8 +22,8 @@ export function separators(maxLength = 4): fc.Arbitrary<Buffer> {
 export function unknownQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
   const body = (bytes: fc.Arbitrary<number>) =>
     fc.array(bytes, { minLength: 1, maxLength: 40 }).map((b) => Buffer.from(b));
-  const printable = body(fc.integer({ min: 0x21, max: 0x7e }).filter((b) => b !== QUESTION_MARK));
-  const anyByte = body(fc.integer({ min: 0, max: 255 }).filter((b) => b !== QUESTION_MARK));
+  const printable = body(fc.integer({ min: 0x21, max: 0x7e }).filter((b) => b !== QUESTION_END));
+  const anyByte = body(fc.integer({ min: 0, max: 255 }).filter((b) => b !== QUESTION_END));
   const truncated = fc
     .tuple(tableQuestion(book), fc.nat())
     .map(([q, n]) => q.subarray(0, 1 + (n % Math.max(1, q.length - 1))));
@@ -32,7 +31,7 @@ export function unknownQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
     .tuple(tableQuestion(book), fc.nat(), fc.integer({ min: 0x21, max: 0x7e }))
     .map(([q, at, byte]) => {
       const copy = Buffer.from(q.subarray(0, q.length - 1));
-      copy[at % copy.length] = byte === QUESTION_MARK ? 0x21 : byte;
+      copy[at % copy.length] = byte === QUESTION_END ? 0x21 : byte;
       return copy;
     });
   const innerSpaces = tableQuestion(book).map((q) =>
@@ -40,7 +39,7 @@ export function unknownQuestion(book: AnswerBook): fc.Arbitrary<Buffer> {
   );
   return fc
     .oneof(printable, anyByte, truncated, mutated, innerSpaces)
-    .map((b) => Buffer.concat([b, Buffer.from([QUESTION_MARK])]))
+    .map((b) => Buffer.concat([b, Buffer.from([QUESTION_END])]))
     .filter((q) => !isSkippedByte(q[0] as number) && !book.isKnown(q));
 }
 
@@ -52,7 +51,7 @@ export function garbageBytes(maxLength: number): fc.Arbitrary<Buffer> {
   );
   const run = fc
     .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: maxLength }))
-    .map(([b, n]) => Buffer.alloc(n, b === QUESTION_MARK ? 0 : b));
+    .map(([b, n]) => Buffer.alloc(n, b === QUESTION_END ? 0 : b));
   return fc
     .array(
       fc.oneof(

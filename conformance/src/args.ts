@@ -33,6 +33,7 @@ export interface CliArgs {
   failuresDir?: string;
   startTimeoutMs?: number;
   shrinkBudgetMs?: number;
+  fdLimit?: number;
   /** Where undeclared limits are probed (--limits floor|ceiling). */
   probe?: "floor" | "ceiling";
   help: boolean;
@@ -59,6 +60,7 @@ const CLI_FLAGS = {
   "failures-dir": { type: "string" },
   "start-timeout": { type: "string" },
   "shrink-budget": { type: "string" },
+  "fd-limit": { type: "string" },
   limits: { type: "string" },
   strict: { type: "boolean" },
   list: { type: "boolean" },
@@ -118,6 +120,7 @@ function numericOptions(values: FlagValues): Partial<CliArgs> {
     fuzzMs: read("fuzz", parseDuration),
     startTimeoutMs: read("start-timeout", (f, t) => integer(f, t, 100)),
     shrinkBudgetMs: read("shrink-budget", parseDuration),
+    fdLimit: read("fd-limit", (f, t) => integer(f, t, 32)),
   };
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined));
 }
@@ -217,7 +220,9 @@ options:
                            counterexample is saved as a failure file
   --failures-dir DIR       where failure files go (default ./conformance-failures with --fuzz)
   --start-timeout MS       how long a launched target may take to listen (default 20000)
-  --shrink-budget DURATION how long each property may shrink a failure (default 15s)
+    --shrink-budget DURATION how long each property may shrink a failure (default 15s)
+  --fd-limit N             descriptors for the instance of a launched target that the ROBUST-2
+                           case starts (with util-linux prlimit) and exhausts (default 128, >= 32)
   --help, --version
 
 exit codes: 0 no failure; 1 a failure; 2 usage or setup error (bad flag, bad table, target never

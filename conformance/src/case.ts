@@ -42,6 +42,10 @@ export interface CaseContext {
   readonly signal: AbortSignal;
   /** Opens a pool of clients recording into `log`. */
   pool(log: WireLog): ClientPool;
+  /** Descriptors for the instance `launchLimited` starts (--fd-limit, default 128). */
+  readonly fdLimit: number;
+  /** Starts another instance of a launched target with at most `fdLimit` descriptors (the caller stops it). */
+  launchLimited(): Promise<LaunchedTarget>;
   /** A pause long enough that the server really reads a partial question (Nagle is off). */
   readonly pauseMs: number;
 }

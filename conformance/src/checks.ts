@@ -101,6 +101,25 @@ export async function expectReplies(
   }
 }
 
+/**
+ * Waits for the replies, or until what came differs from them: then only a short moment more (the
+ * rest of a wrong reply is already on its way), so that a wrong server costs no progress wait.
+ */
+async function waitForReplies(ctx: CaseContext, client: WireClient, from: number, expected: Buffer) {
+  const end = from + expected.length;
+  let checked = 0;
+  const differs = (): boolean => {
+    const got = client.received;
+    const upTo = Math.min(got.length - from, expected.length);
+    for (; checked < upTo; checked++) if (got[from + checked] !== expected[checked]) return true;
+    return false;
+  };
+  const outcome = await client.waitUntil(() => client.receivedCount >= end || differs(), ctx.waitMs);
+  if (outcome !== "done" || client.receivedCount >= end) return outcome;
+  const settleMs = Math.min(ctx.waitMs, Math.max(100, Math.ceil(20 * ctx.rttMs)));
+  return client.waitForBytes(end, settleMs);
+}
+
 async function checkReplies(
   ctx: CaseContext,
   client: WireClient,
@@ -110,7 +129,7 @@ async function checkReplies(
   const from = options.from ?? 0;
   const expected = Buffer.concat(replies.map((r) => r.reply));
   const end = from + expected.length;
-  const outcome = await client.waitForBytes(end, ctx.waitMs);
+  const outcome = await waitForReplies(ctx, client, from, expected);
   const got = client.received.subarray(from);
   const situation = options.situation ? ` ${options.situation}` : "";
   const difference = firstDifference(expected, got.subarray(0, expected.length));

@@ -123,6 +123,7 @@ async function optionsFor(args: CliArgs, seed: number, record: RunRecord): Promi
     ...(args.fuzzMs !== undefined ? { fuzzMs: args.fuzzMs } : {}),
     ...(args.failuresDir !== undefined ? { failuresDir: args.failuresDir } : {}),
     ...(args.startTimeoutMs !== undefined ? { startTimeoutMs: args.startTimeoutMs } : {}),
+    ...(args.fdLimit !== undefined ? { fdLimit: args.fdLimit } : {}),
     ...(args.shrinkBudgetMs !== undefined ? { shrinkBudgetMs: args.shrinkBudgetMs } : {}),
     ...(args.probe !== undefined ? { probe: args.probe } : {}),
     onHeader: (header) => {

@@ -5,11 +5,9 @@
  * verdict stays what the check found. Everything here is pure: writes and received bytes in, a
  * diagnosis out.
  */
+import { ANSWER_END, QUESTION_END } from "@bridgekeeper/spec";
 import { escapeBytes } from "./bytes.js";
 import { type AnswerBook, isSkippedByte, TOO_LONG_REPLY } from "./model.js";
-
-const QUESTION_MARK = 0x3f;
-const ANSWER_END = 0x2e;
 
 /** What one client did and got, as the diagnosis needs it. */
 export interface Conversation {
@@ -54,7 +52,7 @@ function framedReplies(c: Conversation, f: Framing): Buffer {
   for (const write of c.writes) {
     let bytes = Array.from(write);
     if (f.reads === "first-only") {
-      const mark = bytes.indexOf(QUESTION_MARK);
+      const mark = bytes.indexOf(QUESTION_END);
       if (mark >= 0) bytes = bytes.slice(0, mark + 1);
     }
     if (f.reads === "whole") {
@@ -63,7 +61,7 @@ function framedReplies(c: Conversation, f: Framing): Buffer {
         out.push(TOO_LONG_REPLY);
         return Buffer.concat(out);
       }
-      if (bytes.includes(QUESTION_MARK)) {
+      if (bytes.includes(QUESTION_END)) {
         let start = 0;
         while (f.skipSeparators && start < pending.length && isSkippedByte(pending[start] as number)) start++;
         ask(pending.slice(start));
@@ -78,7 +76,7 @@ function framedReplies(c: Conversation, f: Framing): Buffer {
         out.push(TOO_LONG_REPLY);
         return Buffer.concat(out);
       }
-      if (byte === QUESTION_MARK) {
+      if (byte === QUESTION_END) {
         ask(pending);
         pending = [];
       }

@@ -9,7 +9,7 @@ import { computeCoverage } from "./coverage.js";
 import { applyBaseline } from "./expect.js";
 import { assembleReport, REPORT_SCHEMA, type Report, type ReportHeader } from "./report.js";
 import { MARGINS } from "./run/margins.js";
-import type { ConformanceOptions } from "./run/options.js";
+import { type ConformanceOptions, DEFAULT_FD_LIMIT } from "./run/options.js";
 import { planRun, type RunPlan } from "./run/plan.js";
 import { runSchedule, type ScheduleOutcome } from "./run/schedule.js";
 import { Session } from "./run/session.js";
@@ -125,6 +125,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       waits,
       strict: plan.strict,
       ...(options.shrinkBudgetMs !== undefined ? { shrinkBudgetMs: options.shrinkBudgetMs } : {}),
+      fdLimit: options.fdLimit ?? DEFAULT_FD_LIMIT,
     };
     const run = await runSchedule(plan, env);
     const atEnd = run.processBeforeStop ?? (await session.target.processEvidence());

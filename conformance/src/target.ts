@@ -64,6 +64,8 @@ export interface LaunchOptions {
   readonly serverArgs?: readonly string[];
   readonly startTimeoutMs?: number;
   readonly stopTimeoutMs?: number;
+  /** Start it with at most this many open descriptors (soft and hard), through util-linux prlimit. */
+  readonly fdLimit?: number;
 }
 
 const LISTENING_LINE = /listening on (\[[^\]]+\]|[^\s:]+):(\d+)/;
@@ -369,7 +371,14 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 export async function launchTarget(spec: TargetSpec, options: LaunchOptions = {}): Promise<LaunchedTarget> {
   if (spec.kind === "address") return addressTarget(spec);
   const port = spec.kind === "exec" ? await freePort() : 0;
-  const { file, args } = commandFor(spec, port, options.serverArgs ?? []);
+  const command = commandFor(spec, port, options.serverArgs ?? []);
+  const { file, args } =
+    options.fdLimit === undefined
+      ? command
+      : {
+          file: "prlimit",
+          args: [`--nofile=${options.fdLimit}:${options.fdLimit}`, "--", command.file, ...command.args],
+        };
   const child = spawn(file, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

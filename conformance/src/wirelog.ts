@@ -53,7 +53,7 @@ export interface WireRecord {
   readonly gapAt?: number;
 }
 
-const MAX_EVENTS = 400;
+const MAX_EVENTS = 1000;
 const MAX_BYTES_SHOWN = 200;
 
 export class WireLog {
@@ -123,10 +123,11 @@ export class WireLog {
       : { events, dropped: 0 };
   }
 
+  /** The transcript: one line per event, runs of same-shaped events and repeated cycles compacted. */
   render(): string {
-    const lines = this.head.map(renderEvent);
+    const lines = renderCompact(this.head);
     if (this.dropped > 0) lines.push(`         ... ${this.dropped} events not shown ...`);
-    lines.push(...this.tail.map(renderEvent));
+    lines.push(...renderCompact(this.tail));
     return lines.join("\n");
   }
 }
@@ -171,6 +172,61 @@ function renderEvent(event: WireEvent): string {
   }
   if (event.text !== undefined) body += ` ${event.text}`;
   return `${time} ${who} ${body}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)}s`;
+}
+
+/** A group of more than one event as one line: `0.012s c17..c272 connect ×256 (until 0.050s)`. */
+function renderGroup(group: EventGroup): string {
+  const sample = group.sample.excerpt ?? group.sample.text;
+  const what = sample === undefined ? "" : ` ${sample}`;
+  const bytes = group.bytes > 0 ? ` (${group.bytes} bytes in all)` : "";
+  return `${seconds(group.t0).padStart(9)} ${groupLabel(group)}${what}${bytes} (until ${seconds(group.t1)})`;
+}
+
+/** Longest cycle of lines looked for (a probe and its reply, with a pause: 3). */
+const MAX_CYCLE = 4;
+const MIN_REPEATS = 3;
+
+/** How many times the `period` shapes from `start` repeat back to back (1: not at all). */
+function repeatsAt(shapes: readonly string[], start: number, period: number): number {
+  let repeats = 1;
+  for (;;) {
+    const next = start + repeats * period;
+    if (next + period > shapes.length) return repeats;
+    for (let k = 0; k < period; k++) if (shapes[next + k] !== shapes[start + k]) return repeats;
+    repeats++;
+  }
+}
+
+/**
+ * Events as transcript lines: runs of same-shaped events as one line with a count
+ * (compactEvents), then a cycle of up to MAX_CYCLE lines repeated MIN_REPEATS times or more (a
+ * probe and its reply, again and again) shown once with its count.
+ */
+function renderCompact(events: readonly WireEvent[]): string[] {
+  const groups = compactEvents(events.map(toRecordEvent));
+  const lines = groups.map((g) =>
+    g.count === 1 ? renderEvent(events[g.first] as WireEvent) : renderGroup(g),
+  );
+  const shapes = lines.map((line) => line.slice(10)); // the time left out
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; ) {
+    let period = 2;
+    while (period <= MAX_CYCLE && repeatsAt(shapes, i, period) < MIN_REPEATS) period++;
+    if (period > MAX_CYCLE) {
+      out.push(lines[i++] as string);
+      continue;
+    }
+    const repeats = repeatsAt(shapes, i, period);
+    const last = groups[i + repeats * period - 1] as EventGroup;
+    out.push(...lines.slice(i, i + period));
+    out.push(`          ... the ${period} lines above ${repeats - 1} more times (until ${seconds(last.t1)})`);
+    i += repeats * period;
+  }
+  return out;
 }
 
 /** A run of same-shaped events shown as one: `c17..c272 connect ×256`, `c1 > "What?" ×300`. */

@@ -1,14 +1,18 @@
 /**
- * Proving the suite itself: each deliberately broken server in test/servers/ meets only the cases
- * that should catch it, with few runs and a fixed seed, and must fail for the right rule; the
- * independent correct server must pass the whole suite. The servers and what each must be caught
- * by are listed in test/servers/manifest.json (see test/servers/README.md).
+ * Proving the suite itself, on the servers of test/servers/ (listed in test/servers/manifest.json,
+ * see test/servers/README.md). In `npm test` (the short form) each deliberately broken server
+ * meets only the cases listed for it, with few runs and a fixed seed; with MATRIX=full
+ * (`npm run test:matrix`) every server meets the whole suite. Either way a broken server must fail
+ * for one of its rules, and every case it does not pass must name one of them (its real defect,
+ * or a rule that defect genuinely breaks): never another rule, never "could not judge". The
+ * independent correct server must pass. With MATRIX_TABLE=FILE the full form also writes the
+ * verdict table there (markdown), as in test/servers/README.md.
  *
  * Most entries spend their time waiting (a missing reply is only "missing" after the progress
  * wait, once per shrink step), so they run a few at a time; the "heavy" ones (128 MiB pushes, the
  * full suite) run alone so they never compete for the two cores.
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { shellQuote } from "@bridgekeeper/client-kit";
 import { describe, type ExpectStatic, expect, it } from "vitest";
@@ -36,6 +40,9 @@ interface ManifestEntry {
 
 const SEED = 20261125;
 const RUNS = 5;
+/** The whole suite for every server (npm run test:matrix), or each server's own cases (npm test). */
+const FULL = process.env.MATRIX === "full";
+const MATRIX_TABLE = process.env.MATRIX_TABLE;
 /** Progress wait for broken servers: a missing reply costs this much per shrink step. */
 const BROKEN_WAIT_MS = 3000;
 const LIGHT_CONCURRENCY = 3;
@@ -75,8 +82,8 @@ function limiter(slots: number): <T>(body: () => Promise<T>) => Promise<T> {
 async function judge(entry: ManifestEntry, check: ExpectStatic): Promise<CaseResult[]> {
   const report = await runConformance({
     target: withRoot(entry.command, true),
-    only: entry.only,
-    runs: entry.runs ?? RUNS,
+    only: FULL ? [] : entry.only,
+    ...(FULL ? {} : { runs: entry.runs ?? RUNS }),
     seed: SEED,
     ...(entry.rules.length > 0 ? { timeoutMs: BROKEN_WAIT_MS } : {}),
     ...(entry.table ? { table: withRoot(entry.table, false) } : {}),
@@ -88,7 +95,17 @@ async function judge(entry: ManifestEntry, check: ExpectStatic): Promise<CaseRes
   ).toBeGreaterThan(0);
   const errors = report.cases.filter((c) => c.verdict === "error").map(line);
   check(errors, `${entry.name}: the harness could not judge`).toEqual([]);
+  if (MATRIX_TABLE) appendFileSync(MATRIX_TABLE, `${tableRow(entry, report.cases)}\n`);
   return report.cases;
+}
+
+/** One row of the verdict table: the server, its rules, and every case it did not pass. */
+function tableRow(entry: ManifestEntry, cases: readonly CaseResult[]): string {
+  const passed = cases.filter((c) => c.verdict === "pass" || c.verdict === "not-applicable").length;
+  const others = cases
+    .filter((c) => c.verdict !== "pass" && c.verdict !== "not-applicable")
+    .map((c) => `${c.id} ${c.verdict}${c.violatedRule ? ` ${c.violatedRule}` : ""}`);
+  return `| \`${entry.name}\` | ${entry.rules.join(", ") || "(correct)"} | ${passed} of ${cases.length} | ${others.join("; ") || "-"} |`;
 }
 
 async function expectCaught(entry: ManifestEntry, check: ExpectStatic): Promise<void> {
@@ -100,6 +117,17 @@ async function expectCaught(entry: ManifestEntry, check: ExpectStatic): Promise<
     caught.map(line),
     `${entry.name} was not failed on ${entry.rules.join("/")}:\n${cases.map(line).join("\n")}`,
   ).not.toEqual([]);
+  const elsewhere = cases.filter(
+    (c) => (c.verdict === "fail" || c.verdict === "warn") && !entry.rules.includes(c.violatedRule ?? ""),
+  );
+  check(elsewhere.map(line), `${entry.name}: verdicts that name another rule than its defect's`).toEqual([]);
+}
+
+if (MATRIX_TABLE) {
+  writeFileSync(
+    MATRIX_TABLE,
+    "| server | its rules | passed | the cases it did not pass |\n| --- | --- | --- | --- |\n",
+  );
 }
 
 describe("the manifest", () => {
@@ -141,6 +169,7 @@ describe.sequential("the conformance suite against the independent correct serve
       async ({ expect: check }) => {
         const cases = await judge(entry, check);
         const failures = cases.filter((c) => c.verdict === "fail").map(line);
+        if (FULL) check(cases.length, `${entry.name}: the whole suite`).toBeGreaterThan(20);
         check(failures, `${entry.name} was failed:\n${cases.map(line).join("\n")}`).toEqual([]);
       },
       TEST_TIMEOUT_MS,

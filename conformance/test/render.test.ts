@@ -174,12 +174,34 @@ describe("transcripts", () => {
     expect(text).toContain("(5000 bytes in all)");
   });
 
+  it("are compact: runs of same-shaped events and repeated probe cycles are one line with a count", () => {
+    const log = new WireLog();
+    for (let i = 0; i < 256; i++) log.add(log.newConnectionId(), "connect", { text: "127.0.0.1:1" });
+    const probe = log.newConnectionId();
+    for (let i = 0; i < 60; i++) {
+      log.add(probe, "send", { bytes: Buffer.from("What is your name?") });
+      log.add(probe, "recv", { bytes: Buffer.from("My name is Sir Lancelot of Camelot.") });
+      log.add(probe, "pause", { text: "1000 ms" });
+    }
+    log.add(probe, "eof");
+    const lines = log.render().split("\n");
+    expect(lines[0]).toMatch(/c1\.\.c256 connect ×256 127\.0\.0\.1:1 \(until /);
+    expect(lines.slice(1, 4).map((l) => l.slice(10))).toEqual([
+      'c257 > "What is your name?"',
+      'c257 < "My name is Sir Lancelot of Camelot."',
+      "c257 ~ pause 1000 ms",
+    ]);
+    expect(lines[4]).toMatch(/the 3 lines above 59 more times/);
+    expect(lines[5]).toMatch(/c257 < FIN \(server closed\)$/);
+    expect(lines).toHaveLength(6);
+  });
+
   it("keep the head and the tail of very long conversations", () => {
     const log = new WireLog();
-    for (let i = 0; i < 1000; i++) log.note(`event ${i}`, 1);
+        for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
     const text = log.render();
     expect(text).toContain("event 0");
-    expect(text).toContain("event 999");
+    expect(text).toContain("event 2999");
     expect(text).toContain("events not shown");
   });
 });

@@ -37,13 +37,13 @@ describe("the wire log as data", () => {
 
   it("says where the gap is when a long conversation drops events", () => {
     const log = new WireLog();
-    for (let i = 0; i < 1000; i++) log.note(`event ${i}`, 1);
+        for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
     const record = log.toRecord();
-    expect(record.dropped).toBe(600);
-    expect(record.gapAt).toBe(200);
+    expect(record.dropped).toBe(2000);
+    expect(record.gapAt).toBe(500);
     expect(record.events[0]?.text).toBe("event 0");
-    expect(record.events[200]?.text).toBe("event 800");
-    expect(record.events.at(-1)?.text).toBe("event 999");
+    expect(record.events[500]?.text).toBe("event 2500");
+    expect(record.events.at(-1)?.text).toBe("event 2999");
   });
 });
 

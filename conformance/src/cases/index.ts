@@ -3,6 +3,7 @@ import type { ConformanceCase } from "../case.js";
 import { closingCases } from "./closing.js";
 import { concurrencyCases } from "./concurrency.js";
 import { connectionCases } from "./connections.js";
+import { descriptorCases } from "./descriptors.js";
 import { flowCases } from "./flow.js";
 import { framingCases } from "./framing.js";
 import { idleCases } from "./idle.js";
@@ -20,6 +21,7 @@ export const allCases: readonly ConformanceCase[] = [
   ...flowCases,
   ...concurrencyCases,
   ...closingCases,
+  ...descriptorCases,
   ...idleCases,
   ...connectionCases,
   ...resourceCases,

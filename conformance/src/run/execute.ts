@@ -37,6 +37,8 @@ export interface ExecutionEnv {
   readonly strict: boolean;
   /** How long a property may spend shrinking a failure (default 15 s). */
   readonly shrinkBudgetMs?: number;
+  /** --fd-limit (default 128). */
+  readonly fdLimit: number;
 }
 
 export function contextFor(env: ExecutionEnv): CaseContext {
@@ -53,6 +55,8 @@ export function contextFor(env: ExecutionEnv): CaseContext {
     signal: session.signal,
     pool: (log: WireLog) =>
       new ClientPool(target.host, target.port, log, Math.max(waits.waitMs, 5000), session.signal),
+    fdLimit: env.fdLimit,
+    launchLimited: () => session.launchLimited(env.fdLimit),
   };
 }
 

@@ -46,9 +46,14 @@ export interface ConformanceOptions {
   /** The command prefix for replay commands in the report. */
   readonly commandPrefix?: string;
   readonly startTimeoutMs?: number;
+  /** The descriptor limit the ROBUST-2 case starts its own instance of a launched target with (default 128). */
+  readonly fdLimit?: number;
   /** The cases to choose from (default: every case of the suite). */
   readonly cases?: readonly ConformanceCase[];
 }
 
 /** What the suite passes to node and bun targets it launches (declared in the report header). */
 export const LAUNCH_DEFAULTS = { idleTimeoutSec: 10, maxConnections: 256, shutdownTimeoutSec: 10 } as const;
+
+/** The descriptor limit of the instance the ROBUST-2 case starts, unless --fd-limit says otherwise. */
+export const DEFAULT_FD_LIMIT = 128;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LIMITS } from "@bridgekeeper/spec";
 import type { AnswerBook } from "../model.js";
 import { sanityCheck } from "../sanity.js";
-import { type LaunchedTarget, launchTarget } from "../target.js";
+import { type LaunchedTarget, type LaunchOptions, launchTarget } from "../target.js";
 import { type RunPlan, serverArgsFor } from "./plan.js";
 import type { Waits } from "./waits.js";
 
@@ -49,11 +49,20 @@ export class Session {
   }
 
   async start(): Promise<void> {
-    this.target = await launchTarget(this.plan.spec, {
+    this.target = await launchTarget(this.plan.spec, this.launchOptions());
+  }
+
+  private launchOptions(): LaunchOptions {
+    return {
       serverArgs: this.serverArgs,
       startTimeoutMs: this.plan.options.startTimeoutMs ?? 20_000,
       stopTimeoutMs: this.stopTimeoutMs,
-    });
+    };
+  }
+
+  /** Another instance of the (launched) target, on its own port, with at most `fdLimit` descriptors; the caller stops it. */
+  launchLimited(fdLimit: number): Promise<LaunchedTarget> {
+    return launchTarget(this.plan.spec, { ...this.launchOptions(), fdLimit });
   }
 
   /** True when the current target's process has exited. */

@@ -5,6 +5,7 @@
  * fail it there, and the other cases take it as the server's reply to unknown questions, so one
  * basic defect does not mask whether the server frames, pipelines or survives garbage.
  */
+import { ANSWER_END } from "@bridgekeeper/spec";
 import { WireClient } from "../client.js";
 import type { AnswerBook } from "../model.js";
 import type { LaunchedTarget } from "../target.js";
@@ -12,7 +13,6 @@ import { WireLog } from "../wirelog.js";
 import type { Waits } from "./waits.js";
 
 const PROBE = Buffer.from("What is the air-speed velocity of an unladen swallow?", "latin1");
-const ANSWER_END = 0x2e;
 
 /** The reply the target sends to one unknown question, up to its '.', or null when none comes. */
 async function replyTo(client: WireClient, question: Buffer, waits: Waits): Promise<Buffer | null> {
