@@ -111,7 +111,7 @@ class WorkerHandle {
   async close(): Promise<void> {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
-        // The timer is cancelled once the worker exits, so it does not hold the process for 5 s.
+    // The timer is cancelled once the worker exits, so it does not hold the process for 5 s.
     const late = new AbortController();
     const outcome = await Promise.race([
       exited.then(() => "exited" as const),

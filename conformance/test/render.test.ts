@@ -198,7 +198,7 @@ describe("transcripts", () => {
 
   it("keep the head and the tail of very long conversations", () => {
     const log = new WireLog();
-        for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
+    for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
     const text = log.render();
     expect(text).toContain("event 0");
     expect(text).toContain("event 2999");

@@ -37,7 +37,7 @@ describe("the wire log as data", () => {
 
   it("says where the gap is when a long conversation drops events", () => {
     const log = new WireLog();
-        for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
+    for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
     const record = log.toRecord();
     expect(record.dropped).toBe(2000);
     expect(record.gapAt).toBe(500);
