@@ -42,6 +42,8 @@ export interface CaseContext {
   readonly signal: AbortSignal;
   /** Opens a pool of clients recording into `log`. */
   pool(log: WireLog): ClientPool;
+  /** Whether the target answered an unknown question asked before the cases (false: replies to unknown questions are not to be counted on). */
+  readonly unknownAnswered: boolean;
   /** Descriptors for the instance `launchLimited` starts (--fd-limit, default 128). */
   readonly fdLimit: number;
   /** Starts another instance of a launched target with at most `fdLimit` descriptors (the caller stops it). */

@@ -7,6 +7,14 @@ import { type ExpectedReply, expectedReplies } from "./model.js";
 import { Violation, withMismatch } from "./verdicts.js";
 
 /** Which rule a wrong reply breaks, by what the oracle expected there. */
+/** The missing reply is one to an unknown question, and this target answered none before the cases. */
+const UNKNOWN_NOT_ANSWERED: Diagnosis = {
+  id: "unknown-not-answered",
+  rule: "UNKNOWN-1",
+  explanation:
+    "the first missing reply is one to an unknown question, and this server answered none before the cases (the connection closed, was reset or went silent)",
+};
+
 function ruleForReply(reply: ExpectedReply | undefined, fallback: string): string {
   if (!reply) return fallback;
   if (reply.kind === "unknown") return "UNKNOWN-1";
@@ -81,6 +89,8 @@ export interface ExpectRepliesOptions {
   readonly situation?: string;
   /** The rule a server that serves one client at a time breaks here (default FAIR-1; CONN-1 for the connection limit). */
   readonly concurrencyRule?: string;
+  /** False where the situation explains a missing reply better than any fault (a server out of descriptors). */
+  readonly diagnose?: boolean;
 }
 
 /**
@@ -96,7 +106,7 @@ export async function expectReplies(
   try {
     return await checkReplies(ctx, client, replies, options);
   } catch (error) {
-    if (!(error instanceof Violation)) throw error;
+    if (!(error instanceof Violation) || error.diagnosis || options.diagnose === false) throw error;
     throw diagnosed(ctx, client, error, options.concurrencyRule ?? "FAIR-1");
   }
 }
@@ -155,15 +165,16 @@ async function checkReplies(
       outcome === "closed"
         ? `the server ${client.eof ? "closed the connection" : `reset the connection (${client.peerError})`}`
         : `no further byte for ${(ctx.waitMs / 1000).toFixed(1)} s`;
+    const missing = new Violation(
+      options.silenceRule !== undefined && reply?.kind !== "too-long"
+        ? options.silenceRule
+        : ruleForReply(reply, options.rule),
+      `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
+      `${got.length} bytes, then ${how}`,
+      "missing",
+    );
     throw withMismatch(
-      new Violation(
-        options.silenceRule !== undefined && reply?.kind !== "too-long"
-          ? options.silenceRule
-          : ruleForReply(reply, options.rule),
-        `${expected.length} bytes of replies${situation} (reply ${index + 1} of ${replies.length}: ${escapeBytes(reply?.reply ?? Buffer.alloc(0))})`,
-        `${got.length} bytes, then ${how}`,
-        "missing",
-      ),
+      reply?.kind === "unknown" && !ctx.unknownAnswered ? missing.diagnosed(UNKNOWN_NOT_ANSWERED) : missing,
       {
         conn: client.id,
         offset: from + got.length,
@@ -228,6 +239,7 @@ export async function expectUsable(
   from: number,
   rule: string,
   situation: string,
+  options: Pick<ExpectRepliesOptions, "diagnose"> = {},
 ): Promise<number> {
   const question = ctx.book.questions[0] as Buffer;
   const answer = ctx.book.answers[0] as Buffer;
@@ -243,6 +255,7 @@ export async function expectUsable(
     from,
     rule,
     situation: `to a table question ${situation}`,
+    ...options,
   });
 }
 

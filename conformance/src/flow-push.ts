@@ -25,9 +25,9 @@ const STALL_SLACK = 1024;
 const OVER_CEILING_MARGIN = 1024 * 1024;
 
 /** The table and `?` (the unknown reply for one byte), and the index that amplifies most. */
-export function flowBook(book: AnswerBook): { book: AnswerBook; favourite: number } {
+export function flowBook(book: AnswerBook, withUnknown = true): { book: AnswerBook; favourite: number } {
   const entries = book.questions.map((question, i) => ({ question, answer: book.answers[i] as Buffer }));
-  entries.push({ question: Buffer.from("?"), answer: book.unknownReply });
+  if (withUnknown) entries.push({ question: Buffer.from("?"), answer: book.unknownReply });
   const flow = new AnswerBook({ name: `${book.name} and ?`, entries }, book.unknownReply);
   let favourite = 0;
   entries.forEach((e, i) => {

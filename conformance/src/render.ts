@@ -65,6 +65,10 @@ function prettyHeader(report: Report): string[] {
     lines.push(
       `unknown  the target answers unknown questions with ${JSON.stringify(report.unknownReply)}: UNKNOWN-1 is judged by the cases that check it; the others take it as this server's unknown reply`,
     );
+  if (report.unknownAnswered === false)
+    lines.push(
+      "unknown  an unknown question asked before the cases got no reply: replies to unknown questions that never come are UNKNOWN-1, and the flow cases push table questions only",
+    );
   if (report.setupError) lines.push(`SETUP ERROR [${report.setupError.code}]: ${report.setupError.message}`);
   if (report.process) {
     const show = (e: { fds: number; cpuMs: number; rssBytes: number } | null): string =>

@@ -1,5 +1,6 @@
 /** The report: header, one result per case, coverage, exit code. Its JSON form is documented in README.md. */
 import type { TargetLimits } from "./case.js";
+import type { Diagnosis } from "./diagnosis.js";
 import type { FlowSamples } from "./samples.js";
 import type { ProcessEvidence } from "./target.js";
 import type { Mismatch, NotJudged } from "./verdicts.js";
@@ -25,6 +26,8 @@ export interface CaseResult {
   wire?: WireRecord;
   /** The first byte that differed from what the rule demanded, when the case knows it. */
   mismatch?: Mismatch;
+  /** The fault that explains what came back (it names the violated rule; its explanation leads the message). */
+  diagnosis?: Diagnosis;
   /** Flow cases: bytes pushed, bytes of replies received and the server's RSS over time. */
   samples?: FlowSamples;
   seed?: number;
@@ -79,6 +82,8 @@ export interface ReportHeader {
   readonly startedAt: string;
   /** The target's own reply to unknown questions, when it consistently sends another than the spec's. */
   readonly unknownReply?: string;
+  /** False when an unknown question asked before the cases got no reply (the connection closed, was reset, or went silent). */
+  readonly unknownAnswered?: false;
 }
 
 /** A setup error that ended the run before or between cases (exit 2): its code and one line. */

@@ -107,12 +107,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   await session.start();
   try {
     const waits: Waits = await measureWaits(session.target, options.target, plan.book, plan.baseWaitMs);
-    const learned = await learnUnknownReply(session.target, plan.book, waits);
+    const probe = await learnUnknownReply(session.target, plan.book, waits);
+    const learned = probe.reply;
     header = {
       ...header,
       launched: session.target.launched,
       waits: { ...waits, rule: WAITS_RULE },
       ...(learned ? { unknownReply: learned.toString("latin1") } : {}),
+      ...(probe.answered ? {} : { unknownAnswered: false }),
     };
     options.onHeader?.(header);
     const atStart = await session.target.processEvidence();
@@ -126,6 +128,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       strict: plan.strict,
       ...(options.shrinkBudgetMs !== undefined ? { shrinkBudgetMs: options.shrinkBudgetMs } : {}),
       fdLimit: options.fdLimit ?? DEFAULT_FD_LIMIT,
+      unknownAnswered: probe.answered,
     };
     const run = await runSchedule(plan, env);
     const atEnd = run.processBeforeStop ?? (await session.target.processEvidence());

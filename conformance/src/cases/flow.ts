@@ -7,10 +7,10 @@
 import { LIMITS } from "@bridgekeeper/spec";
 import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
-import { expectUsable } from "../checks.js";
+import { expectReplies, expectUsable } from "../checks.js";
 import type { WaitOutcome, WireClient } from "../client.js";
 import { type FlowPush, flowBook, OwedReplies, pushWhileServerReads } from "../flow-push.js";
-import { AnswerBook } from "../model.js";
+import { AnswerBook, expectedReplies } from "../model.js";
 import { type FlowSampler, type FlowSamples, withFlowSampler } from "../samples.js";
 import { ReplyVerifier } from "../stream.js";
 import type { ProcessEvidence } from "../target.js";
@@ -32,7 +32,8 @@ export interface FlowPlan {
 
 /** The plan of a flow case: the best-amplifying question favoured, or (`only`) asked every time. */
 export function flowPlan(ctx: CaseContext, seed: number, only = false): FlowPlan {
-  const { book, favourite } = flowBook(ctx.book);
+  // A target that does not answer unknown questions is pushed table questions only (UNKNOWN-1 is judged elsewhere).
+  const { book, favourite } = flowBook(ctx.book, ctx.unknownAnswered);
   if (!only) return { book, favourite, seed };
   const entry = { question: book.questions[favourite] as Buffer, answer: book.answers[favourite] as Buffer };
   return {
@@ -40,6 +41,27 @@ export function flowPlan(ctx: CaseContext, seed: number, only = false): FlowPlan
     favourite: undefined,
     seed,
   };
+}
+
+/**
+ * The pipelining a flow case relies on, checked first on `client` with the question it pushes
+ * (so a framing or pipelining fault is named by its rule, not by FLOW-1): a table question and
+ * the pushed one, twice, in one write. Returns the offset after their replies.
+ */
+export async function checkPipelining(ctx: CaseContext, client: WireClient, plan: FlowPlan): Promise<number> {
+  const table = ctx.book.questions[0] as Buffer;
+  const pushed = plan.book.questions[plan.favourite ?? 0] as Buffer;
+  const stream = Buffer.concat([table, pushed, table, pushed]);
+  await client.send(stream);
+  const { replies } = expectedReplies(
+    flowBook(ctx.book, ctx.unknownAnswered).book,
+    ctx.limits.maxQuestion,
+    stream,
+  );
+  return expectReplies(ctx, client, replies, {
+    rule: "ANSWER-2",
+    situation: "to questions pipelined in one write, before the push",
+  });
 }
 
 /** The stalled client, the other one, and what the push and the OS showed. */
@@ -65,7 +87,14 @@ export async function pushWithoutReading(
   const other = await env.clients.open();
   reader.stopReading();
   const before = await ctx.target.processEvidence();
-  const otherOffset = await expectUsable(ctx, other, 0, "FAIR-1", "on a second connection before the push");
+  const pipelined = await checkPipelining(ctx, other, plan);
+  const otherOffset = await expectUsable(
+    ctx,
+    other,
+    pipelined,
+    "FAIR-1",
+    "on a second connection before the push",
+  );
   const favoured = plan.book.questions[plan.favourite ?? 0] as Buffer;
   env.log.note(
     `c${reader.id} pipelines seeded questions (seed ${plan.seed}; ${JSON.stringify(favoured.toString("latin1"))} ${plan.favourite === undefined ? "every time" : "3 times in 4"}), reading nothing, until the server takes no byte for ${ctx.floorMs} ms (cap ${formatSize(capBytes)})`,
@@ -286,6 +315,7 @@ export async function pushAndJudgeTheStall(
       "FLOW-1",
       "the connection to stay open while the client pipelines without reading",
       `the server ${reader.eof ? "closed it" : `reset it (${reader.peerError})`} after ${formatSize(push.pushed)}`,
+      "missing",
     );
   }
   const over = overCeiling(push);

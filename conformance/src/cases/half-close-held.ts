@@ -10,14 +10,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatSize } from "../bytes.js";
 import type { CaseContext, RunEnv } from "../case.js";
-import { expectClose, expectReplies } from "../checks.js";
+import { expectClose } from "../checks.js";
 import type { WireClient } from "../client.js";
-import { flowBook, OwedReplies, serverView } from "../flow-push.js";
-import { expectedReplies } from "../model.js";
+import { OwedReplies, serverView } from "../flow-push.js";
 import { QuestionChunker, ReplyVerifier } from "../stream.js";
 import { connectionQueues } from "../tcp-queues.js";
 import { Inconclusive, Violation } from "../verdicts.js";
-import { type FlowPlan, flowPlan, mismatchOf } from "./flow.js";
+import { checkPipelining, type FlowPlan, flowPlan, mismatchOf } from "./flow.js";
 
 /** Questions are pushed this many bytes at a time (replies well under the floor of H). */
 const STEP_BYTES = 900;
@@ -184,25 +183,6 @@ export interface HeldResult {
   readonly evidence: Record<string, number | string>;
 }
 
-/** The pipelining the case relies on, judged first on its own connection (so a framing fault is named by its rule). */
-async function checkPipelining(ctx: CaseContext, env: RunEnv, plan: FlowPlan): Promise<void> {
-  const probe = await env.clients.open();
-  const amplifier = plan.book.questions[0] as Buffer;
-  const stream = Buffer.concat([
-    ctx.book.questions[0] as Buffer,
-    amplifier,
-    ctx.book.questions[0] as Buffer,
-    amplifier,
-  ]);
-  await probe.send(stream);
-  const { replies } = expectedReplies(flowBook(ctx.book).book, ctx.limits.maxQuestion, stream);
-  await expectReplies(ctx, probe, replies, {
-    rule: "ANSWER-2",
-    situation: "to questions pipelined in one write, before the push",
-  });
-  probe.destroy();
-}
-
 /** What the server held at the FIN, as the report says it. */
 function heldText(atFin: number | undefined, holding: Holding | null): string {
   if (atFin !== undefined) return formatSize(atFin);
@@ -213,7 +193,9 @@ function heldText(atFin: number | undefined, holding: Holding | null): string {
 /** The held half-close: push until the server holds replies, FIN, read; every reply, then the close. */
 export async function halfCloseHeld(ctx: CaseContext, env: RunEnv, seed: number): Promise<HeldResult> {
   const plan = flowPlan(ctx, seed, true);
-  await checkPipelining(ctx, env, plan);
+  const probe = await env.clients.open();
+  await checkPipelining(ctx, probe, plan);
+  probe.destroy();
   const question = JSON.stringify((plan.book.questions[0] as Buffer).toString("latin1"));
   const reader = await env.clients.open({ keep: false, logReceived: false });
   reader.stopReading();

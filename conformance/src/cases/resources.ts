@@ -60,6 +60,8 @@ async function churnOrFail(ctx: CaseContext, count: number): Promise<number> {
       rule,
       `connection ${failure.index + 1} of ${count} served one after another answered ${JSON.stringify(reply.toString("latin1"))}`,
       `${failure.kind}: ${failure.detail} (${served} served before it)`,
+      // A refusal, a close or silence: if the target died, that is the cause (ROBUST-1).
+      failure.kind === "wrong-reply" ? "wrong" : "missing",
     );
   }
   return served;

@@ -73,6 +73,12 @@ export function renderHeader(report: Report): string {
           `<code>${esc(JSON.stringify(report.unknownReply))}</code> <span class="muted">(this server's own: UNKNOWN-1 is judged by the cases that check it, the others take it as its unknown reply)</span>`,
         )
       : "",
+    report.unknownAnswered === false
+      ? row(
+          "unknown reply",
+          `none <span class="muted">(an unknown question asked before the cases got no reply: missing replies to unknown questions are UNKNOWN-1, and the flow cases push table questions only)</span>`,
+        )
+      : "",
     row(
       "seed",
       `${report.seed} <span class="muted">runs ${esc(String(report.runs ?? "per-property defaults"))}; strict ${report.strict ? "yes" : "no"}</span>`,

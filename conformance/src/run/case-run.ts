@@ -104,6 +104,7 @@ function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string
     ...(outcome.transcript ? { transcript: outcome.transcript } : {}),
     ...(outcome.wire ? { wire: outcome.wire } : {}),
     ...(outcome.mismatch ? { mismatch: outcome.mismatch } : {}),
+    ...(outcome.diagnosis ? { diagnosis: outcome.diagnosis } : {}),
     ...(outcome.runs !== undefined ? { runs: outcome.runs } : {}),
     ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
     ...(outcome.samples ? { samples: outcome.samples } : {}),

@@ -39,6 +39,8 @@ export interface ExecutionEnv {
   readonly shrinkBudgetMs?: number;
   /** --fd-limit (default 128). */
   readonly fdLimit: number;
+  /** Whether the target answered an unknown question asked before the cases. */
+  readonly unknownAnswered: boolean;
 }
 
 export function contextFor(env: ExecutionEnv): CaseContext {
@@ -56,6 +58,7 @@ export function contextFor(env: ExecutionEnv): CaseContext {
     pool: (log: WireLog) =>
       new ClientPool(target.host, target.port, log, Math.max(waits.waitMs, 5000), session.signal),
     fdLimit: env.fdLimit,
+    unknownAnswered: env.unknownAnswered,
     launchLimited: () => session.launchLimited(env.fdLimit),
   };
 }

@@ -1,6 +1,7 @@
 /** The judge: what a case run threw, turned into a verdict naming one rule (spec section 14). */
 import { firstLine } from "@bridgekeeper/spec";
 import { rules } from "@bridgekeeper/spec/rules";
+import type { Diagnosis } from "../diagnosis.js";
 import type { Verdict } from "../report.js";
 import type { FlowSamples } from "../samples.js";
 import { describeStatus, type ExitStatus } from "../target.js";
@@ -16,6 +17,7 @@ export interface CaseOutcome {
   transcript?: string;
   wire?: WireRecord;
   mismatch?: Mismatch;
+  diagnosis?: Diagnosis;
   samples?: FlowSamples;
   path?: string;
   runs?: number;
@@ -51,6 +53,7 @@ function carried(error: Violation | Inconclusive): Partial<CaseOutcome> {
     ...wireOf(error),
     ...(error instanceof Violation && error.evidence !== undefined ? { evidence: error.evidence } : {}),
     ...(error instanceof Violation && error.mismatch !== undefined ? { mismatch: error.mismatch } : {}),
+    ...(error instanceof Violation && error.diagnosis !== undefined ? { diagnosis: error.diagnosis } : {}),
   };
 }
 

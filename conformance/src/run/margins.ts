@@ -9,6 +9,8 @@ export const MARGINS: Record<string, string> = {
   memory: "RESOURCE-3 fails when RSS grew by more than 64 MiB and by more than half the bytes pushed",
   descriptors:
     "RESOURCE-1 fails when the descriptor count stays above its level before the case for 5 quiet floors after the clients left",
+  "out of descriptors":
+    "ROBUST-2 fails when an instance launched under --fd-limit N (default 128), holding N + 33 connections, used more than 25% of one core over 3 s, or stopped serving a held connection or a fresh one once the others left",
   "idle cpu":
     "RESOURCE-2 warns when the target used more than 25% of one core over a 3 s window with only idle connections",
   "idle close": "IDLE-1 fails on a close before 0.9 x I; IDLE-2 warns when still open at I + max(5 s, I / 2)",

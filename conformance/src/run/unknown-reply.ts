@@ -23,24 +23,33 @@ async function replyTo(client: WireClient, question: Buffer, waits: Waits): Prom
   return end < 0 ? null : Buffer.from(client.received.subarray(from, end + 1));
 }
 
-/** The target's own unknown reply when it consistently sends another one than the spec's; else null. */
+/** What the probe found: the target's own unknown reply (null: the spec's, or none), and whether it answered at all. */
+export interface UnknownProbe {
+  readonly reply: Buffer | null;
+  /** False when an unknown question got no reply: the connection closed, was reset, or went silent. */
+  readonly answered: boolean;
+}
+
+/** The target's own unknown reply when it consistently sends another one than the spec's, and whether it answers one at all. */
 export async function learnUnknownReply(
   target: LaunchedTarget,
   book: AnswerBook,
   waits: Waits,
-): Promise<Buffer | null> {
-  if (book.isKnown(PROBE)) return null;
+): Promise<UnknownProbe> {
+  if (book.isKnown(PROBE)) return { reply: null, answered: true };
   let client: WireClient;
   try {
     client = await WireClient.open(target.host, target.port, new WireLog(), waits.waitMs);
   } catch {
-    return null;
+    return { reply: null, answered: true };
   }
   try {
     const first = await replyTo(client, PROBE, waits);
-    if (first === null || first.equals(book.unknownReply)) return null;
+    if (first === null) return { reply: null, answered: false };
+    if (first.equals(book.unknownReply)) return { reply: null, answered: true };
     const second = await replyTo(client, PROBE, waits);
-    return second?.equals(first) && first.indexOf(ANSWER_END) === first.length - 1 ? first : null;
+    const consistent = second?.equals(first) && first.indexOf(ANSWER_END) === first.length - 1;
+    return { reply: consistent ? first : null, answered: true };
   } finally {
     client.destroy();
   }

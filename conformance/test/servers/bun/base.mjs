@@ -12,8 +12,10 @@
 // of its output for I seconds (IDLE-1/2). (Bun's socket.timeout() is not re-armed by calling it
 // again, so it cannot express "idle since the last byte".)
 // SIGTERM/SIGINT: stop accepting, answer what was received, end every connection, exit 0.
+// Descriptors: connections past what the descriptor limit allows are closed at once (Bun's accept
+// loop would spin on EMFILE), so running out of descriptors costs no CPU (ROBUST-2).
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -219,8 +221,30 @@ export class Connection {
   }
 }
 
+/** Descriptors kept free for the runtime (its own files, a socket being accepted). */
+const DESCRIPTOR_RESERVE = 16;
+
+/**
+ * How many connections fit in the descriptor limit (ROBUST-2). Bun's accept loop retries at once
+ * when accept() fails with EMFILE, a busy loop, so this server never lets it fail: past the
+ * budget a connection is accepted and closed at once.
+ */
+function connectionsThatFit() {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("Max open files"));
+    const soft = Number(line?.trim().split(/\s+/)[3]);
+    const open = readdirSync("/proc/self/fd").length;
+    return Number.isFinite(soft) ? Math.max(0, soft - open - DESCRIPTOR_RESERVE) : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 export function main(ConnectionClass = Connection) {
   const options = parseOptions();
+  const descriptorBudget = connectionsThatFit();
   const table = loadTable(options.table);
   const connections = new Set();
   let shuttingDown = false;
@@ -230,7 +254,11 @@ export function main(ConnectionClass = Connection) {
     allowHalfOpen: true,
     socket: {
       open(socket) {
-        if (connections.size >= options.limits.maxConnections || shuttingDown) {
+        if (
+          connections.size >= options.limits.maxConnections ||
+          connections.size >= descriptorBudget ||
+          shuttingDown
+        ) {
           socket.end(); // CONN-2: past the limit, closed at once (FIN, nothing read)
           return;
         }

@@ -67,6 +67,7 @@ export class Connection {
     this.finished = false; // FIN received (or shutdown): answer what is owed, then end
     this.closing = false; // the too-long reply was the last thing sent
     this.discarding = false; // input is read and dropped (after the too-long reply, or shutdown)
+    this.readBeforeShutdown = 0; // bytes Node had buffered when shutdown began: still answered
     this.lastActive = performance.now();
     this.lingerDeadline = Number.POSITIVE_INFINITY;
     this.touch = () => {
@@ -100,7 +101,12 @@ export class Connection {
   }
 
   onData(chunk) {
-    if (this.discarding) return;
+    if (this.discarding) {
+      // At shutdown, what this process had already read (Node's buffer) is still answered.
+      if (this.readBeforeShutdown <= 0) return;
+      chunk = chunk.subarray(0, this.readBeforeShutdown);
+      this.readBeforeShutdown -= chunk.length;
+    }
     this.touch();
     this.inbuf = this.inbuf.length === 0 ? chunk : Buffer.concat([this.inbuf, chunk]);
     this.processInput();
@@ -158,15 +164,17 @@ export class Connection {
     if (this.closing || this.finished) return;
     this.finished = true;
     this.discarding = true; // input not yet read is not "received": drop it
+    this.readBeforeShutdown = this.socket.readableLength;
+    this.lingerDeadline = performance.now() + LINGER_MS;
     this.processInput();
     this.socket.resume();
-    this.lingerDeadline = performance.now() + LINGER_MS;
   }
 
   /** Called once a second: close when idle past I, or when the lingering close has waited enough. */
   sweep(now) {
-    if (now >= this.lingerDeadline || now - this.lastActive > this.limits.idleTimeoutMs)
-      this.socket.destroy();
+    // A lingering close waits for the owed replies to be written (a slow reader at shutdown).
+    const lingered = now >= this.lingerDeadline && this.socket.writableLength === 0;
+    if (lingered || now - this.lastActive > this.limits.idleTimeoutMs) this.socket.destroy();
   }
 }
 
