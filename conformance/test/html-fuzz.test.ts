@@ -20,7 +20,7 @@ describe("the HTML report of a fuzz run", () => {
       seed: 20261125,
       runs: 3,
       timeoutMs: 3000,
-            fuzzMs: 6000,
+      fuzzMs: 6000,
       shrinkBudgetMs: 1000,
       failuresDir,
     });
