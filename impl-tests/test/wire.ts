@@ -13,7 +13,8 @@ import {
   ReplyChecker,
   SeededOrder,
 } from "@bridgekeeper/client-kit";
-import type { QuestionTable, ServerStats } from "@bridgekeeper/spec";
+import type { ServerStats } from "@bridgekeeper/server-kit";
+import type { QuestionTable } from "@bridgekeeper/spec";
 import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { tablesDir } from "./harness.js";
 import { WakeUp } from "./wake-up.js";
