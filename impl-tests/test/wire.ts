@@ -116,6 +116,12 @@ export class Received {
   }
 }
 
+/** Waits (20 s at most) for the server's FIN or a close; true when it came and was a FIN, not a reset. */
+export async function closedByFin(received: Received): Promise<boolean> {
+  if (!(await received.end(20_000))) return false;
+  return received.ended || received.error === undefined;
+}
+
 /** Asks one question on a fresh reader and returns exactly `expected.length` bytes. */
 export async function ask(
   socket: Socket,
