@@ -131,6 +131,7 @@ export class Connection implements ClockedConnection {
   /** Our last byte and FIN left ('finish'): wait for the client's FIN, at most LINGER_MS. */
   linger(): void {
     if (this.isClosed || this.core.clientEnded) return; // Node closes once both sides ended
+    this.observeHeld(this.socket.writableLength); // 0: the clock no longer observes it
     this.lingering = true;
     this.server.clock.linger(this);
   }
