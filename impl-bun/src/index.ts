@@ -1,3 +1,3 @@
-export type { ConnectionState } from "./connection-state.js";
-export { type BunServerOptions, ListenError, startServer } from "./server.js";
-export { PROGRAM, SERVER_VERSION, versionLine } from "./version.js";
+export { DEFAULT_HOST, ListenError } from "@bridgekeeper/server-kit";
+export type { Connection } from "./connection.js";
+export { type BunServerOptions, Server, startServer } from "./server.js";

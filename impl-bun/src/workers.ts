@@ -1,27 +1,28 @@
 /**
- * `--workers N`: N processes share one port with SO_REUSEPORT. The first process binds (with
- * `--port 0` the kernel picks the port) and serves too; it starts N - 1 copies of itself with
- * WORKER_PORT_ENV naming that port, waits until each prints its `listening on` line, and only then
- * prints the one line of the whole server. A worker's standard input is a pipe from the first
- * process: its end (the first process died) makes the worker shut down, so none is left behind.
- *
- * A worker that dies while the server runs is replaced, as Node's cluster does, after a delay that
- * grows while it keeps dying (RestartBackoff: 0.1 s doubling to 10 s), so a worker that cannot run
- * is no fork loop. Each restart is logged. A plain SO_REUSEPORT group does not do this by itself:
- * a dead process just leaves the group. Stopping (the first signal) cancels pending restarts,
- * signals every worker and resolves once all have exited.
+ * --workers N: N processes share one port with SO_REUSEPORT. The first process binds (with
+ * --port 0 the kernel picks the port) and serves too; it starts N - 1 copies of itself with
+ * WORKER_PORT_ENV naming that port, and `start` resolves once each printed its `listening on` line
+ * (the main then prints the one line of the whole server). A worker's standard input is a pipe
+ * from the first process: its end (the first process died) makes the worker stop (main.ts), so
+ * none is left behind. A worker that dies while the server runs is replaced, as Node's cluster
+ * does, after its slot's RestartBackoff (PendingRestarts): a plain SO_REUSEPORT group does not do
+ * this by itself, a dead process just leaves the group. `stop` passes the signal on and resolves
+ * once every worker has exited.
  */
-import { BridgekeeperError, formatDelay, RestartBackoff } from "@bridgekeeper/spec";
+import {
+  awaitWorkersStopped,
+  PendingRestarts,
+  RestartBackoff,
+  type ShutdownSignal,
+  type Supervisor,
+  WorkerError,
+  type WorkerSlot,
+} from "@bridgekeeper/server-kit";
+import type { ServerLimits } from "@bridgekeeper/spec";
 import type { Subprocess } from "bun";
 
 export const WORKER_PORT_ENV = "LAUNCELOT_BUN_WORKER_PORT";
 const STARTUP_TIMEOUT_MS = 30_000;
-
-export class WorkerError extends BridgekeeperError {
-  constructor(message: string) {
-    super("E_WORKER", message);
-  }
-}
 
 export type Worker = Subprocess<"pipe", "pipe", "inherit">;
 
@@ -80,21 +81,23 @@ function running(worker: Worker): boolean {
 }
 
 /** One worker place: the process in it now, when that started, and the place's backoff. */
-interface Slot {
+interface Slot extends WorkerSlot {
   worker: Worker;
-  startedAt: number;
-  readonly backoff: RestartBackoff;
 }
 
-export class WorkerSupervisor {
+export class WorkerSupervisor implements Supervisor {
   private readonly slots: Slot[] = [];
-  private readonly pendingRestarts = new Set<ReturnType<typeof setTimeout>>();
+  private readonly restarts: PendingRestarts;
   private stopping = false;
+  private exitCode = 0;
 
   constructor(
     private readonly port: number,
+    private readonly limits: ServerLimits,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.restarts = new PendingRestarts(log);
+  }
 
   /** Starts `count` workers; resolves once all listen, or kills them all and rejects. */
   async start(count: number): Promise<void> {
@@ -108,7 +111,7 @@ export class WorkerSupervisor {
     try {
       await allListening(this.slots.map((slot) => slot.worker));
     } catch (error) {
-      this.kill("SIGKILL");
+      this.kill();
       throw error;
     }
     for (const slot of this.slots) this.watch(slot, slot.worker);
@@ -119,18 +122,31 @@ export class WorkerSupervisor {
     return this.slots.filter((slot) => running(slot.worker)).map((slot) => slot.worker.pid);
   }
 
+  async stop(signal: ShutdownSignal): Promise<number> {
+    this.stopping = true;
+    this.restarts.cancel();
+    for (const slot of this.slots) if (running(slot.worker)) slot.worker.kill(signal);
+    const exited = Promise.all(this.slots.map((slot) => this.exitOf(slot.worker)));
+    await awaitWorkersStopped(exited, this.limits.shutdownTimeoutMs, this.log, () => this.kill());
+    return this.exitCode;
+  }
+
+  kill(): void {
+    this.stopping = true;
+    this.restarts.cancel();
+    for (const slot of this.slots) if (running(slot.worker)) slot.worker.kill("SIGKILL");
+  }
+
+  /** A worker's exit while stopping: a non-zero code is the server's exit code. */
+  private async exitOf(worker: Worker): Promise<void> {
+    const code = await worker.exited;
+    if (code !== 0 && worker.signalCode === null) this.exitCode = code;
+  }
+
   private watch(slot: Slot, worker: Worker): void {
     void worker.exited.then((code) => {
       if (this.stopping || slot.worker !== worker) return;
-      const delay = slot.backoff.delayAfter(Date.now() - slot.startedAt);
-      this.log(
-        `worker ${worker.pid} exited (${worker.signalCode ?? code}); starting a replacement in ${formatDelay(delay)}`,
-      );
-      const timer = setTimeout(() => {
-        this.pendingRestarts.delete(timer);
-        this.replace(slot);
-      }, delay);
-      this.pendingRestarts.add(timer);
+      this.restarts.schedule(slot, worker.pid, `${worker.signalCode ?? code}`, () => this.replace(slot));
     });
   }
 
@@ -148,20 +164,6 @@ export class WorkerSupervisor {
         if (running(worker)) worker.kill("SIGKILL"); // its exit schedules the next try
       },
     );
-  }
-
-  /** The graceful stop: no more restarts; signals every worker and resolves once all have exited. */
-  async stop(signal: NodeJS.Signals): Promise<void> {
-    this.kill(signal);
-    await Promise.all(this.slots.map((slot) => slot.worker.exited));
-  }
-
-  /** No more restarts; sends `signal` to every worker still running. */
-  kill(signal: NodeJS.Signals): void {
-    this.stopping = true;
-    for (const timer of this.pendingRestarts) clearTimeout(timer);
-    this.pendingRestarts.clear();
-    for (const slot of this.slots) if (running(slot.worker)) slot.worker.kill(signal);
   }
 }
 

@@ -4,7 +4,8 @@
  * reads standard input lines: `stats` prints `stats <JSON of ServerStats>`; `close` awaits a
  * graceful close, prints `closed` and exits 0. End of standard input exits at once.
  */
-import { formatAddress, parseServerArgs } from "@bridgekeeper/spec";
+import { parseServerArgs } from "@bridgekeeper/server-kit";
+import { formatAddress } from "@bridgekeeper/spec";
 import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { startServer } from "../src/index.js";
 

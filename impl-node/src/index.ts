@@ -1,2 +1,3 @@
-export { DEFAULT_HOST, startServer } from "./server.js";
-export { PROGRAM_NAME, SERVER_VERSION } from "./version.js";
+export { DEFAULT_HOST, ListenError } from "@bridgekeeper/server-kit";
+export type { Connection } from "./connection.js";
+export { Server, startServer } from "./server.js";

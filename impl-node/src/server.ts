@@ -1,30 +1,98 @@
 /**
- * startServer: a Launcelot server on Node's `net`, one event loop for every client (spec sections
- * 5 to 9). Each connection is a Client (client.ts) around the sans-I/O core; one IdleSweeper timer
- * serves them all; Node's own `maxConnections` closes connections past the limit C, or past the
- * process's descriptor budget when that is lower (DescriptorBudget), right after accepting them
- * (CONN-2) and reports each as a `'drop'`.
+ * The Launcelot server on Node's `net`: one event loop for every client (spec sections 5 to 9).
+ * Each socket is a Connection (connection.ts) around the sans-I/O core; one IdleClock serves them
+ * all; Node's own `maxConnections` closes connections past the limit C, or past the process's
+ * descriptor budget when that is lower (DescriptorBudget), right after accepting them (CONN-2) and
+ * reports each as a `'drop'`.
  */
-import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { type AddressInfo, createServer, type Server as NetServer, type Socket } from "node:net";
 import {
-  DEFAULT_PORT,
-  DescriptorBudget,
-  newCounters,
-  newServerStats,
-  QuestionTable,
+  DEFAULT_HOST,
+  ListenError,
+  logToStderr,
   type RunningServer,
-  resolveLimits,
   type ServerOptions,
+  ServerState,
   type ServerStats,
-} from "@bridgekeeper/spec";
+} from "@bridgekeeper/server-kit";
+import { DEFAULT_PORT, QuestionTable, resolveLimits, type ServerLimits } from "@bridgekeeper/spec";
 import { loadTableFile } from "@bridgekeeper/spec/table-file";
-import { Client, type ServerContext } from "./client.js";
-import { IdleSweeper } from "./idle.js";
+import { Connection } from "./connection.js";
 
-export const DEFAULT_HOST = "127.0.0.1";
+export class Server {
+  /** What every connection shares: counters, the open connections, the idle clock, the budget. */
+  readonly state: ServerState<Connection>;
+  private readonly listener: NetServer;
+  private closing: Promise<void> | undefined;
 
-function logToStderr(line: string): void {
-  process.stderr.write(`${line}\n`);
+  constructor(table: QuestionTable, limits: ServerLimits, log: (line: string) => void) {
+    this.state = new ServerState<Connection>(table, limits, log, (c) => c.observeOutput());
+    this.listener = createServer({ allowHalfOpen: true, noDelay: true });
+    this.listener.maxConnections = limits.maxConnections;
+    this.listener.on("connection", (socket: Socket) => this.state.opened(new Connection(socket, this.state)));
+    this.listener.on("drop", () => this.dropped());
+  }
+
+  /** Resolves once listening; rejects with a ListenError. */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    const listener = this.listener;
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: Error): void => reject(ListenError.from(host, port, error));
+      listener.once("error", failed);
+      listener.listen({ host, port }, () => {
+        listener.off("error", failed);
+        resolve();
+      });
+    });
+    this.state.budget.recount(0);
+    this.capConnections();
+    listener.on("error", (error: NodeJS.ErrnoException) => {
+      // EMFILE/ENFILE here means libuv's reserve descriptor did not help: once per episode, not per accept.
+      if (error.code === "EMFILE" || error.code === "ENFILE") {
+        this.state.budget.noteRefusal(this.state.stats.connectionsOpen);
+      } else this.state.log(`server error: ${error.code ?? error.message}`);
+    });
+    return listener.address() as AddressInfo;
+  }
+
+  /** Graceful close: stop accepting; every connection answers what it owes, then FIN; the deadline destroys the rest. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      const connections = this.state.connections;
+      const deadline = setTimeout(() => {
+        for (const connection of connections) connection.closeNow();
+      }, this.state.limits.shutdownTimeoutMs);
+      // Node calls back once the listener and every connection have closed.
+      this.listener.close(() => {
+        clearTimeout(deadline);
+        this.state.stop();
+        resolve();
+      });
+      for (const connection of [...connections]) connection.shutdown();
+    });
+    return this.closing;
+  }
+
+  snapshot(): ServerStats {
+    let queued = 0;
+    for (const connection of this.state.connections) queued += connection.socket.writableLength;
+    return { ...this.state.snapshot(), queuedOutputBytes: queued };
+  }
+
+  /** Node closed a connection past `maxConnections`: past C, or past the descriptor budget. */
+  private dropped(): void {
+    const { stats, limits, budget } = this.state;
+    stats.connectionsRefused++;
+    if (this.listener.maxConnections >= limits.maxConnections) return; // past C, not the budget
+    budget.admits(stats.connectionsOpen, false); // notes the refusal (one log line an episode), recounts
+    this.capConnections();
+  }
+
+  /** The cap Node applies: C, or the descriptor budget when that is lower. */
+  private capConnections(): void {
+    const { limits, budget } = this.state;
+    this.listener.maxConnections = Math.min(limits.maxConnections, budget.connectionsAllowed);
+  }
 }
 
 /**
@@ -41,118 +109,16 @@ function withBufferAnswers(table: QuestionTable): QuestionTable {
   );
 }
 
+/** Starts a server; resolves once it listens (rejects with a ListenError when it cannot). */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const limits = resolveLimits(options.limits);
   const table = withBufferAnswers(options.table ?? (await loadTableFile()));
-  const log = options.log ?? logToStderr;
-  const stats = newServerStats();
-  const counters = newCounters();
-  const clients = new Set<Client>();
-  let sweeper: IdleSweeper<Client> | undefined;
-  let shutdown: { deadline: NodeJS.Timeout | undefined; settle: () => void } | undefined;
-
-  const ctx: ServerContext = {
-    table,
-    maxQuestionBytes: limits.maxQuestionBytes,
-    highWaterMark: limits.highWaterMarkBytes,
-    counters,
-    stats,
-    clients,
-    currentTick: () => sweeper?.tick ?? 0,
-    log,
-    onClientClosed: () => {
-      if (shutdown !== undefined && clients.size === 0) shutdown.settle();
-    },
+  const server = new Server(table, limits, options.log ?? logToStderr);
+  const address = await server.listen(options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT);
+  return {
+    host: address.address,
+    port: address.port,
+    close: () => server.close(),
+    stats: () => server.snapshot(),
   };
-
-  const server: Server = createServer({ allowHalfOpen: true, noDelay: true });
-  server.maxConnections = limits.maxConnections;
-  server.on("connection", (socket: Socket) => {
-    stats.connectionsOpen++;
-    stats.connectionsTotal++;
-    clients.add(new Client(socket, ctx));
-  });
-  const budget = new DescriptorBudget(log, () => stats.connectionsOpen);
-  /** The cap Node applies: C, or the descriptor budget when that is lower. */
-  const capConnections = (): void => {
-    server.maxConnections = Math.min(limits.maxConnections, budget.connectionsAllowed);
-  };
-  server.on("drop", () => {
-    stats.connectionsRefused++;
-    if (server.maxConnections >= limits.maxConnections) return; // past C, not the budget
-    budget.admits(stats.connectionsOpen, false); // notes the refusal (one log line an episode), recounts
-    capConnections();
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(error);
-    server.once("error", failed);
-    server.listen({ host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT }, () => {
-      server.off("error", failed);
-      resolve();
-    });
-  });
-  budget.recount(0);
-  capConnections();
-  server.on("error", (error: NodeJS.ErrnoException) => {
-    // EMFILE/ENFILE here means libuv's reserve descriptor did not help: once per episode, not per accept.
-    if (error.code === "EMFILE" || error.code === "ENFILE") budget.noteRefusal(stats.connectionsOpen);
-    else log(`server error: ${error.code ?? error.message}`);
-  });
-
-  sweeper = new IdleSweeper<Client>(
-    limits.idleTimeoutMs,
-    clients,
-    (client, tick) => client.observeProgress(tick),
-    (client) => client.closeIdle(),
-  );
-
-  const address = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-
-  function close(): Promise<void> {
-    if (closing !== undefined) return closing;
-    closing = new Promise<void>((resolve) => {
-      let listenerClosed = false;
-      let clientsClosed = false;
-      const finish = (): void => {
-        if (!listenerClosed || !clientsClosed) return;
-        if (shutdown?.deadline !== undefined) clearTimeout(shutdown.deadline);
-        sweeper?.stop();
-        budget.stop();
-        resolve();
-      };
-      shutdown = {
-        deadline: undefined,
-        settle: () => {
-          clientsClosed = true;
-          finish();
-        },
-      };
-      server.close(() => {
-        listenerClosed = true;
-        finish();
-      });
-      shutdown.deadline = setTimeout(() => {
-        for (const client of clients) client.destroy();
-      }, limits.shutdownTimeoutMs);
-      for (const client of [...clients]) client.shutdown();
-      if (clients.size === 0) shutdown.settle();
-    });
-    return closing;
-  }
-
-  function snapshot(): ServerStats {
-    let queued = 0;
-    for (const client of clients) queued += client.socket.writableLength;
-    return {
-      ...stats,
-      questionsAnswered: counters.answered,
-      unknownQuestions: counters.unknown,
-      tooLongQuestions: counters.tooLong,
-      queuedOutputBytes: queued,
-    };
-  }
-
-  return { host: address.address, port: address.port, close, stats: snapshot };
 }

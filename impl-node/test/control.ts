@@ -5,7 +5,8 @@
  * stdin EOF exits at once. Run compiled: node impl-node/dist/test/control.js [flags].
  */
 import { createInterface } from "node:readline";
-import { formatAddress, parseServerArgs } from "@bridgekeeper/spec";
+import { parseServerArgs } from "@bridgekeeper/server-kit";
+import { formatAddress } from "@bridgekeeper/spec";
 import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { startServer } from "../src/server.js";
 

@@ -1,5 +1,5 @@
 /** The Node server's loop around the core, in-process through startServer over loopback TCP. */
-import type { RunningServer } from "@bridgekeeper/spec";
+import type { RunningServer } from "@bridgekeeper/server-kit";
 import { LimitError } from "@bridgekeeper/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { startServer } from "../src/server.js";

@@ -108,6 +108,7 @@ describe.each(SERVER_KINDS)("launcelot-%s entry point", (kind) => {
     [["--high-water-mark", "1KiB"], /--high-water-mark must be from/],
     [["stray"], /unexpected argument "stray"/],
     [["--table", "/nonexistent/table.json"], /cannot read the file \(ENOENT\)/],
+    [["--table", join(fixturesDir, "tables")], /tables: cannot read the file \(EISDIR\)/],
     [["--table", join(invalidTables, "question-two-marks.json")], /question-two-marks\.json: TABLE-1/],
     [["--table", join(invalidTables, "not-utf8.json")], /not valid UTF-8/],
     [["--table", join(invalidTables, "not-json.json")], /not-json\.json: not valid JSON/],

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { ServerStats } from "@bridgekeeper/spec";
+import type { ServerStats } from "@bridgekeeper/server-kit";
 import { packageDir } from "@bridgekeeper/spec/package-dir";
 import { WakeUp } from "./wake-up.js";
 

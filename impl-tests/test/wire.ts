@@ -13,7 +13,8 @@ import {
   ReplyChecker,
   SeededOrder,
 } from "@bridgekeeper/client-kit";
-import type { QuestionTable, ServerStats } from "@bridgekeeper/spec";
+import type { ServerStats } from "@bridgekeeper/server-kit";
+import type { QuestionTable } from "@bridgekeeper/spec";
 import { loadTableFile } from "@bridgekeeper/spec/table-file";
 import { tablesDir } from "./harness.js";
 import { WakeUp } from "./wake-up.js";
@@ -113,6 +114,12 @@ export class Received {
   async end(timeoutMs = 20_000): Promise<boolean> {
     return this.until(() => this.ended || this.closed, timeoutMs);
   }
+}
+
+/** Waits (20 s at most) for the server's FIN or a close; true when it came and was a FIN, not a reset. */
+export async function closedByFin(received: Received): Promise<boolean> {
+  if (!(await received.end(20_000))) return false;
+  return received.ended || received.error === undefined;
 }
 
 /** Asks one question on a fresh reader and returns exactly `expected.length` bytes. */

@@ -3,12 +3,10 @@
  * (importing it touches no file). Reading table files: `@bridgekeeper/spec/table-file`; the rule
  * index: `@bridgekeeper/spec/rules`; a package's own folder: `@bridgekeeper/spec/package-dir`.
  */
+export * from "./address.js";
 export * from "./connection.js";
 export * from "./constants.js";
-export * from "./descriptor-budget.js";
 export * from "./errors.js";
 export * from "./flags.js";
 export * from "./limits.js";
-export * from "./restart-backoff.js";
-export * from "./server-interface.js";
 export * from "./table.js";

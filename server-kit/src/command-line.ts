@@ -1,94 +1,36 @@
 /**
- * What both servers share word for word: the command line, the options of `startServer`, and the
- * counters of `stats()`. Pure: parsing only, no I/O.
+ * The servers' command line, word for word the same in both: the flags, their ranges, the usage
+ * text. Pure: parsing only, no I/O (the main, `server-main.ts`, acts on the result).
  */
-import { DEFAULT_PORT, LIMITS } from "./constants.js";
-import { LimitError, UsageError } from "./errors.js";
-import { type FlagOption, type FlagValues, parseFlags, stringFlag } from "./flags.js";
-import { checkLimit, DEFAULT_LIMITS, LIMIT_FLAGS, type ServerLimits } from "./limits.js";
-import type { QuestionTable } from "./table.js";
-
-/** Options of `startServer` in both implementations. */
-export interface ServerOptions {
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** Default 1060; 0 picks a free port. */
-  readonly port?: number;
-  /** Default: the canonical table. */
-  readonly table?: QuestionTable;
-  readonly limits?: Partial<ServerLimits>;
-  /** Where log lines go (one line each, no newline); default: standard error. */
-  readonly log?: (line: string) => void;
-}
-
-/** Counters of `stats()`, identical in both servers. */
-export interface ServerStats {
-  connectionsOpen: number;
-  connectionsTotal: number;
-  /** Connections closed at once because the connection limit was reached (CONN-2). */
-  connectionsRefused: number;
-  questionsAnswered: number;
-  unknownQuestions: number;
-  tooLongQuestions: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Times reading from a client was paused because its output was past the high-water mark. */
-  backpressurePauses: number;
-  /** Writes the kernel (or runtime) did not take whole. */
-  partialWrites: number;
-  /** Output held by the server, not yet taken by the kernel, over all connections: now and peak. */
-  queuedOutputBytes: number;
-  peakQueuedOutputBytes: number;
-  /** The largest output held for one connection at any time. */
-  peakConnectionQueuedBytes: number;
-  /** Connections ended by the client's reset (ECONNRESET, EPIPE). */
-  resets: number;
-  /** Connections closed by the idle timeout. */
-  idleClosed: number;
-}
-
-export function newServerStats(): ServerStats {
-  return {
-    connectionsOpen: 0,
-    connectionsTotal: 0,
-    connectionsRefused: 0,
-    questionsAnswered: 0,
-    unknownQuestions: 0,
-    tooLongQuestions: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    backpressurePauses: 0,
-    partialWrites: 0,
-    queuedOutputBytes: 0,
-    peakQueuedOutputBytes: 0,
-    peakConnectionQueuedBytes: 0,
-    resets: 0,
-    idleClosed: 0,
-  };
-}
-
-/** What a running server hands back, in both implementations. */
-export interface RunningServer {
-  readonly host: string;
-  readonly port: number;
-  /** Graceful close: stop accepting, finish owed answers, close connections within the deadline. */
-  close(): Promise<void>;
-  stats(): ServerStats;
-}
+import {
+  checkLimit,
+  DEFAULT_LIMITS,
+  DEFAULT_PORT,
+  type FlagOption,
+  type FlagValues,
+  LIMIT_FLAGS,
+  LIMITS,
+  LimitError,
+  parseFlags,
+  type ServerLimits,
+  stringFlag,
+  UsageError,
+} from "@bridgekeeper/spec";
+import { DEFAULT_HOST } from "./running-server.js";
 
 /** The parsed command line of a server. */
-export type ServerCommand =
-  | { readonly kind: "help" }
-  | { readonly kind: "version" }
-  | {
-      readonly kind: "serve";
-      readonly host: string;
-      readonly port: number;
-      /** Undefined: the canonical table. */
-      readonly tablePath: string | undefined;
-      readonly workers: number;
-      readonly limits: ServerLimits;
-    };
+export type ServerCommand = { readonly kind: "help" } | { readonly kind: "version" } | ServeCommand;
+
+/** The command line of a server that is to serve. */
+export interface ServeCommand {
+  readonly kind: "serve";
+  readonly host: string;
+  readonly port: number;
+  /** Undefined: the canonical table. */
+  readonly tablePath: string | undefined;
+  readonly workers: number;
+  readonly limits: ServerLimits;
+}
 
 export const MAX_WORKERS = 64;
 
@@ -199,7 +141,7 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
   const values = parseFlags(argv, SERVER_FLAGS);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  const rawHost = stringFlag(values, "host") ?? "127.0.0.1";
+  const rawHost = stringFlag(values, "host") ?? DEFAULT_HOST;
   if (rawHost.length === 0) throw new UsageError("--host needs a value");
   const host = rawHost.startsWith("[") && rawHost.endsWith("]") ? rawHost.slice(1, -1) : rawHost;
   const portText = stringFlag(values, "port");
@@ -212,9 +154,4 @@ export function parseServerArgs(argv: readonly string[]): ServerCommand {
   const tablePath = stringFlag(values, "table");
   if (tablePath === "") throw new UsageError("--table needs a value");
   return { kind: "serve", host, port, tablePath, workers, limits: limitsFrom(values) };
-}
-
-/** `HOST:PORT`, with IPv6 hosts in brackets, as in the `listening on` line. */
-export function formatAddress(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -1,8 +1,9 @@
 /**
- * SIGINT/SIGTERM handling shared by the single-process server and the cluster primary: the first
- * signal starts a graceful shutdown; a second one at least FORCE_AFTER_MS later exits at once (130
- * for SIGINT, 143 for SIGTERM); a second one sooner is ignored, because `npm run` can deliver one
- * Ctrl-C twice and that must not cut a graceful shutdown short.
+ * SIGINT/SIGTERM, the one rule of both servers (every process: a single server, a worker, a
+ * primary or supervisor of workers): the first signal starts a graceful shutdown; a second one at
+ * least FORCE_AFTER_MS later exits at once (130 for SIGINT, 143 for SIGTERM); a second one sooner
+ * is ignored, because `npm run` and a terminal's process group can deliver one Ctrl-C twice and
+ * that must not cut a graceful shutdown short.
  */
 
 export const FORCE_AFTER_MS = 1000;

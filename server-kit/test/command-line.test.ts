@@ -1,8 +1,7 @@
-/** The servers' shared command line: parseServerArgs, serverUsage and formatAddress. */
+/** The servers' shared command line: parseServerArgs and serverUsage. */
+import { DEFAULT_LIMITS, UsageError } from "@bridgekeeper/spec";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../src/errors.js";
-import { DEFAULT_LIMITS } from "../src/limits.js";
-import { formatAddress, MAX_WORKERS, parseServerArgs, serverUsage } from "../src/server-interface.js";
+import { MAX_WORKERS, parseServerArgs, serverUsage } from "../src/command-line.js";
 
 function serve(argv: string[]) {
   const command = parseServerArgs(argv);
@@ -141,13 +140,5 @@ describe("serverUsage", () => {
       expect(text).toContain(flag);
     }
     expect(text).toContain("1024 to 65536");
-  });
-});
-
-describe("formatAddress", () => {
-  it("writes IPv4 hosts plainly and IPv6 hosts in brackets", () => {
-    expect(formatAddress("127.0.0.1", 1060)).toBe("127.0.0.1:1060");
-    expect(formatAddress("::1", 4000)).toBe("[::1]:4000");
-    expect(formatAddress("localhost", 0)).toBe("localhost:0");
   });
 });
