@@ -57,6 +57,7 @@ function diagnosed(
             serverEnded: client.eof || client.peerError !== null,
             book: ctx.book,
             maxQuestion: ctx.limits.maxQuestion,
+            questionDeclared: ctx.limits.questionDeclared,
           },
           violation.rule,
         )

@@ -6,6 +6,7 @@
  * TIME_WAIT behind (a FIN from the client leaves one for a minute, and ephemeral ports are few).
  */
 import { connect, type Socket } from "node:net";
+import { ANSWER_END } from "@bridgekeeper/spec";
 
 export interface ChurnOptions {
   readonly host: string;
@@ -61,7 +62,8 @@ function serveOne(index: number, options: ChurnOptions): Promise<ChurnFailure | 
     });
     socket.on("data", (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (received.length < options.reply.length) return;
+      // Complete at the reply's length or at a '.' (a wrong reply may be shorter).
+      if (received.length < options.reply.length && !received.includes(ANSWER_END)) return;
       done(
         received.equals(options.reply)
           ? null

@@ -22,6 +22,8 @@ export interface Conversation {
   readonly book: AnswerBook;
   /** Q as the oracle applies it. */
   readonly maxQuestion: number;
+  /** Q was declared; undeclared, the server's own Q may be anywhere from 1024 to 65536. */
+  readonly questionDeclared?: boolean;
 }
 
 export interface Diagnosis {
@@ -44,12 +46,28 @@ interface Framing {
   readonly maxQuestion: number;
 }
 
-/** The replies a server framing its input this way sends for `c`'s writes. */
-function framedReplies(c: Conversation, f: Framing): Buffer {
+/** A server reads at most this much at a time (Node's and most servers' read size). */
+const READ_SIZE = 64 * 1024;
+
+/**
+ * How the server may have read the client's writes: one read per write, or (writes sent back to
+ * back coalesce in the kernel) all of them at once; either way in pieces of at most READ_SIZE.
+ */
+function readsOf(writes: readonly Uint8Array[], coalesced: boolean): Uint8Array[] {
+  const whole = coalesced ? [Buffer.concat(writes)] : writes;
+  return whole.flatMap((w) =>
+    Array.from({ length: Math.max(1, Math.ceil(w.length / READ_SIZE)) }, (_, i) =>
+      w.subarray(i * READ_SIZE, (i + 1) * READ_SIZE),
+    ),
+  );
+}
+
+/** The replies a server framing its input this way sends for `c`'s writes, read as `readsOf` says. */
+function framedReplies(c: Conversation, f: Framing, coalesced = false): Buffer {
   const out: Buffer[] = [];
   let pending: number[] = [];
   const ask = (question: number[]): void => void out.push(c.book.replyTo(Buffer.from(question)));
-  for (const write of c.writes) {
+  for (const write of readsOf(c.writes, coalesced)) {
     let bytes = Array.from(write);
     if (f.reads === "first-only") {
       const mark = bytes.indexOf(QUESTION_END);
@@ -169,15 +187,15 @@ function repliesOf(bytes: Uint8Array): Buffer[] {
 
 const text = (b: Uint8Array): string => escapeBytes(b, 60);
 
-/** The same replies in another order. */
+/** The same replies in another order (all of them, or the first ones, the rest still held back). */
 function reordered(expected: Buffer[], got: Buffer[]): Diagnosis | undefined {
-  if (expected.length !== got.length || expected.length < 2) return undefined;
+  if (got.length > expected.length || got.length < 2) return undefined;
   const key = (list: Buffer[]): string =>
     list
       .map((b) => b.toString("latin1"))
       .sort()
       .join("\u0000");
-  if (key(expected) !== key(got)) return undefined;
+  if (key(expected.slice(0, got.length)) !== key(got)) return undefined;
   return {
     id: "replies-reordered",
     rule: "ANSWER-2",
@@ -300,18 +318,73 @@ function framingFault(
 ): Diagnosis | undefined {
   const matches = framingHypotheses(c)
     .filter(({ framing }) => {
-      const predicted = framedReplies(c, framing);
-      return !predicted.equals(correct) && predicted.equals(received) && !onlyMissing(c, predicted, correct);
+      const predicted = predictions(c, framing).find((p) => p.equals(received));
+      return predicted !== undefined && !predicted.equals(correct) && !onlyMissing(c, predicted, correct);
     })
     .map(({ diagnosis }) => diagnosis);
   if (matches.length <= 1) return matches[0];
-  return matches.find((d) => d.rule === checkRule);
+  const own = matches.find((d) => d.rule === checkRule);
+  if (own) return own;
+  // Faults of framing by reads that these bytes cannot tell apart: named by what they share.
+  const ids = matches.map((d) => d.id);
+  if (!ids.every((id) => READ_FAULTS.has(id))) return undefined;
+  return ids.includes("framing-per-read") ? FRAMED_BY_READS : PIPELINED_LOST;
+}
+
+/** The faults of a server that frames its reads, not the byte stream. */
+const READ_FAULTS: ReadonlySet<string> = new Set([
+  "framing-per-read",
+  "first-question-per-read",
+  "read-as-one-question",
+]);
+
+const FRAMED_BY_READS: Diagnosis = {
+  id: "framed-by-reads",
+  rule: "FRAME-4",
+  explanation:
+    "the replies depend on how the bytes were split into reads: a question that spans reads, or follows another in one read, is lost or misread",
+};
+
+const PIPELINED_LOST: Diagnosis = {
+  id: "pipelined-lost",
+  rule: "ANSWER-2",
+  explanation:
+    "the questions after the first '?' of a read get no reply of their own (lost, or taken as one question with the first)",
+};
+
+/** Undeclared, the server's Q is one of these as far as a prediction goes (the too-long reply's place). */
+const UNDECLARED_Q = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
+
+/** What a server framing this way may have sent: its reads as written or coalesced, at its own Q when undeclared. */
+function predictions(c: Conversation, framing: Framing): Buffer[] {
+  const limits =
+    c.questionDeclared === false && Number.isFinite(framing.maxQuestion)
+      ? UNDECLARED_Q
+      : [framing.maxQuestion];
+  return limits.flatMap((maxQuestion) =>
+    [false, true].map((coalesced) => framedReplies(c, { ...framing, maxQuestion }, coalesced)),
+  );
 }
 
 /** The fault that explains what came back on this connection, if one does (`checkRule`: the rule of the check that failed). */
+/**
+ * The replies a conforming server owes for these writes. Q undeclared, its own Q may be anywhere
+ * from 1024 up: when a too-long reply came, the smallest Q that puts one there is taken.
+ */
+function correctReplies(c: Conversation, received: Buffer): Buffer {
+  const at = (maxQuestion: number): Buffer => framedReplies(c, { ...CORRECT, maxQuestion });
+  const declared = at(c.maxQuestion);
+  if (c.questionDeclared !== false || !received.includes(TOO_LONG_REPLY)) return declared;
+  for (const q of UNDECLARED_Q) {
+    const replies = at(q);
+    if (replies.includes(TOO_LONG_REPLY)) return replies;
+  }
+  return declared;
+}
+
 export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undefined {
   const received = Buffer.from(c.received);
-  const correct = framedReplies(c, { ...CORRECT, maxQuestion: c.maxQuestion });
+  const correct = correctReplies(c, received);
   if (correct.equals(received)) return undefined;
   const framing = framingFault(c, received, correct, checkRule);
   if (framing) return framing;

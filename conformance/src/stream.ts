@@ -6,7 +6,7 @@
 import * as kit from "@bridgekeeper/client-kit";
 import { escapeBytes, excerptAt } from "./bytes.js";
 import type { WireClient } from "./client.js";
-import type { AnswerBook } from "./model.js";
+import { type AnswerBook, TOO_LONG_REPLY } from "./model.js";
 
 function questionSet(book: AnswerBook): kit.QuestionSet {
   return { questions: book.questions, replies: book.answers };
@@ -63,6 +63,27 @@ export class ReplyVerifier {
     const m = this.checker.mismatch;
     if (m === undefined) return null;
     return { offset: m.offset, expected: excerptAt(m.expected, 0), got: excerptAt(m.got, 0) };
+  }
+
+  /**
+   * The first difference is at a reply's first byte and another whole reply of the table came
+   * there: the server answered another question than the one sent (it framed the stream
+   * differently), rather than losing or repeating bytes of its output.
+   */
+  anotherReplyAtBoundary(book: AnswerBook): boolean {
+    const m = this.checker.mismatch;
+    if (m === undefined || m.byteInReply !== 0) return false;
+    const got = Buffer.from(m.got);
+    const starts = (reply: Buffer): boolean =>
+      got.length >= reply.length
+        ? got.subarray(0, reply.length).equals(reply)
+        : reply.subarray(0, got.length).equals(got);
+    return [...book.answers, book.unknownReply, TOO_LONG_REPLY].some(starts);
+  }
+
+  /** The reply (0-based) where the first difference is, or null. */
+  get mismatchReply(): number | null {
+    return this.checker.mismatch?.reply ?? null;
   }
 
   /** True when the bytes verified so far end inside a reply (a reply was cut short). */

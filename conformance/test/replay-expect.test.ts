@@ -104,7 +104,12 @@ describe("case selection", () => {
     expect(ids(["reply.lockstep"])).toEqual(["reply.lockstep"]);
     expect(ids(["frame."])).toEqual(["frame.fragmented", "frame.separators", "frame.byte-values"]);
     expect(ids(["HALF-2"])).toEqual(["close.half-close"]);
-    expect(ids(["8"])).toEqual(["close.half-close", "close.half-close-held", "close.reset"]);
+    expect(ids(["8"])).toEqual([
+      "close.half-close",
+      "close.half-close-held",
+      "close.reset",
+      "robust.out-of-descriptors",
+    ]);
     expect(ids(["8.1"], ["close.half-close-held"])).toEqual(["close.half-close"]);
     expect(ids([], ["10", "11", "9.1"]).length).toBe(allCases.length - 5);
     expect(() => ids(["nonsense"])).toThrow(UsageError);

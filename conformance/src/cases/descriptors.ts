@@ -7,6 +7,7 @@
  * checks that a fresh client is answered.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { LIMITS } from "@bridgekeeper/spec";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectUsable } from "../checks.js";
 import { ClientPool, type WireClient } from "../client.js";
@@ -98,6 +99,18 @@ async function freshClientServed(ctx: CaseContext, pool: ClientPool): Promise<vo
   });
 }
 
+/** The held connection, idle for `idleMs`, was closed before the idle timeout: IDLE-1, not a fault of the exhaustion. */
+function heldNotClosedForIdleness(ctx: CaseContext, held: WireClient, idleMs: number): void {
+  const timeoutMs = (ctx.limits.idleTimeoutSec ?? LIMITS.idleTimeoutSeconds.floor) * 1000;
+  if (!held.ended || idleMs >= 0.9 * timeoutMs) return;
+  throw new Violation(
+    "IDLE-1",
+    `an idle connection kept open for at least the idle timeout (${timeoutMs / 1000} s)`,
+    `the held connection was ${held.eof ? "closed" : `reset (${held.peerError})`} within ${(idleMs / 1000).toFixed(1)} s of its last reply`,
+    "missing",
+  );
+}
+
 /** A check that failed because the instance died is ROBUST-1, with its exit status. */
 function diedOr(target: LaunchedTarget, error: unknown): unknown {
   const status = target.exitStatus();
@@ -116,6 +129,7 @@ async function exhaust(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
     const before = await evidenceOf(target);
     const held = await pool.open();
     const offset = await expectUsable(ctx, held, 0, "ROBUST-1", "before the descriptors run out");
+    const answeredAt = performance.now();
     const { opened, refused } = await openMany(pool, ctx.fdLimit + PAST_THE_LIMIT);
     env.log.note(
       `${opened.length} more connections opened (${refused} refused by the kernel) to a server allowed ${ctx.fdLimit} descriptors`,
@@ -128,6 +142,7 @@ async function exhaust(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
         `${cpuMs} ms of CPU in ${CPU_WINDOW_MS} ms, holding ${fds} of ${ctx.fdLimit} descriptors with ${opened.length + 1} connections opened`,
       );
     }
+    heldNotClosedForIdleness(ctx, held, performance.now() - answeredAt);
     await expectUsable(ctx, held, offset, "ROBUST-2", "on a connection it held while out of descriptors", {
       diagnose: false,
     });

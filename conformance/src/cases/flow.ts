@@ -9,6 +9,7 @@ import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectReplies, expectUsable } from "../checks.js";
 import type { WaitOutcome, WireClient } from "../client.js";
+import type { Diagnosis } from "../diagnosis.js";
 import { type FlowPush, flowBook, OwedReplies, pushWhileServerReads } from "../flow-push.js";
 import { AnswerBook, expectedReplies } from "../model.js";
 import { type FlowSampler, type FlowSamples, withFlowSampler } from "../samples.js";
@@ -49,8 +50,9 @@ export function flowPlan(ctx: CaseContext, seed: number, only = false): FlowPlan
  * the pushed one, twice, in one write. Returns the offset after their replies.
  */
 export async function checkPipelining(ctx: CaseContext, client: WireClient, plan: FlowPlan): Promise<number> {
-  const table = ctx.book.questions[0] as Buffer;
   const pushed = plan.book.questions[plan.favourite ?? 0] as Buffer;
+  // Another question than the pushed one, so that replies swapped in pairs show.
+  const table = (ctx.book.questions.find((q) => !q.equals(pushed)) ?? ctx.book.questions[0]) as Buffer;
   const stream = Buffer.concat([table, pushed, table, pushed]);
   await client.send(stream);
   const { replies } = expectedReplies(
@@ -83,18 +85,15 @@ export async function pushWithoutReading(
   capBytes: number,
   sampler: FlowSampler,
 ): Promise<Pushed> {
+  // The pipelining the push relies on, on a connection of its own, closed before the others open.
+  const probe = await env.clients.open();
+  await checkPipelining(ctx, probe, plan);
+  probe.destroy();
   const reader = await env.clients.open({ keep: false, logReceived: false });
   const other = await env.clients.open();
   reader.stopReading();
   const before = await ctx.target.processEvidence();
-  const pipelined = await checkPipelining(ctx, other, plan);
-  const otherOffset = await expectUsable(
-    ctx,
-    other,
-    pipelined,
-    "FAIR-1",
-    "on a second connection before the push",
-  );
+  const otherOffset = await expectUsable(ctx, other, 0, "FAIR-1", "on a second connection before the push");
   const favoured = plan.book.questions[plan.favourite ?? 0] as Buffer;
   env.log.note(
     `c${reader.id} pipelines seeded questions (seed ${plan.seed}; ${JSON.stringify(favoured.toString("latin1"))} ${plan.favourite === undefined ? "every time" : "3 times in 4"}), reading nothing, until the server takes no byte for ${ctx.floorMs} ms (cap ${formatSize(capBytes)})`,
@@ -270,12 +269,7 @@ async function readBack(ctx: CaseContext, env: RunEnv, pushed: Pushed, plan: Flo
     ctx.waitMs,
   );
   if (verifier.mismatch) {
-    const violation = new Violation(
-      "FLOW-1",
-      "every reply exactly once, in order, byte for byte",
-      verifier.mismatch,
-    );
-    throw mismatchOf(reader.id, verifier, violation);
+    throw streamMismatch(reader.id, verifier, plan.book, "every reply exactly once, in order, byte for byte");
   }
   if (verifier.verified < target) {
     const { rule, how } = shortRead(ctx, pushed, outcome, verifier.verified, false);
@@ -299,6 +293,31 @@ export function mismatchOf(conn: number, verifier: ReplyVerifier, violation: Vio
   return verifier.mismatchAt ? withMismatch(violation, { conn, ...verifier.mismatchAt }) : violation;
 }
 
+const ANOTHER_QUESTION_ANSWERED: Diagnosis = {
+  id: "another-question-in-stream",
+  rule: "FRAME-4",
+  explanation:
+    "where a reply began, the reply to another question came: the server framed the pipelined stream differently from how it was sent (its reads cut questions), it did not lose or repeat output",
+};
+
+/**
+ * A wrong byte in a long pipelined stream (the pipelining itself was checked first): another
+ * question's reply at a reply boundary is misframing (FRAME-4); anything else is output lost,
+ * repeated or corrupted (FLOW-1).
+ */
+export function streamMismatch(
+  conn: number,
+  verifier: ReplyVerifier,
+  book: AnswerBook,
+  expected: string,
+): Violation {
+  const got = verifier.mismatch ?? "";
+  const violation = verifier.anotherReplyAtBoundary(book)
+    ? new Violation("FRAME-4", expected, got, "wrong", ANOTHER_QUESTION_ANSWERED)
+    : new Violation("FLOW-1", expected, got);
+  return mismatchOf(conn, verifier, violation);
+}
+
 /** Phases 1 to 4, shared by the flow cases and the held half-close: the push and what it must show. */
 export async function pushAndJudgeTheStall(
   ctx: CaseContext,
@@ -311,6 +330,15 @@ export async function pushAndJudgeTheStall(
   const pushed = await pushWithoutReading(ctx, env, plan, capBytes, sampler);
   const { reader, push } = pushed;
   if (reader.ended) {
+    // Closed before even the floor of I since it began: the server took the stalled connection for idle too early.
+    const idleMs = (ctx.limits.idleTimeoutSec ?? LIMITS.idleTimeoutSeconds.floor) * 1000;
+    if (push.ms < 0.9 * idleMs)
+      throw new Violation(
+        "IDLE-1",
+        `a connection kept open for at least the idle timeout (${idleMs / 1000} s) while its client pipelines and reads nothing`,
+        `the server ${reader.eof ? "closed it" : `reset it (${reader.peerError})`} ${(push.ms / 1000).toFixed(1)} s after the client began, ${formatSize(push.pushed)} pushed`,
+        "missing",
+      );
     throw new Violation(
       "FLOW-1",
       "the connection to stay open while the client pipelines without reading",

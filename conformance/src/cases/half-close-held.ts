@@ -16,12 +16,12 @@ import { OwedReplies, serverView } from "../flow-push.js";
 import { QuestionChunker, ReplyVerifier } from "../stream.js";
 import { connectionQueues } from "../tcp-queues.js";
 import { Inconclusive, Violation } from "../verdicts.js";
-import { checkPipelining, type FlowPlan, flowPlan, mismatchOf } from "./flow.js";
+import { checkPipelining, type FlowPlan, flowPlan, streamMismatch } from "./flow.js";
 
-/** Questions are pushed this many bytes at a time (replies well under the floor of H). */
-const STEP_BYTES = 900;
-/** Never more than this pushed (the replies owed stay short to read back). */
-const PUSH_CAP = 2 * 1024 * 1024;
+/** Questions are pushed a step at a time, each owing about this much (well under the floor of H). */
+const STEP_REPLY_BYTES = 16_200;
+/** Never more replies owed than this (past the kernels' buffers; short to read back). */
+const OWED_CAP = 16 * 1024 * 1024;
 /** Pushed when the server's end is not visible here (the case then cannot show it held replies). */
 const BLIND_PUSH = 1024 * 1024;
 const POLL_MS = 2;
@@ -31,6 +31,13 @@ const SETTLE_MS = 3;
 const CONFIRM_MS = 20;
 const ESTABLISHED = "01";
 const CLOSE_WAIT = "08";
+
+/** Bytes of the pushed question per step, so that a step owes about STEP_REPLY_BYTES. */
+function stepBytes(plan: FlowPlan): number {
+  const i = plan.favourite ?? 0;
+  const ratio = (plan.book.answers[i] as Buffer).length / (plan.book.questions[i] as Buffer).length;
+  return Math.max(1, Math.floor(STEP_REPLY_BYTES / ratio));
+}
 
 /** What the server held at a moment: it had read `read` bytes, owing `held` bytes not yet written. */
 interface Holding {
@@ -90,8 +97,8 @@ async function confirmHeld(
 }
 
 /**
- * Pushes STEP_BYTES at a time until the server has read everything and holds replies the kernels
- * refuse; null when its end is not visible; Inconclusive past PUSH_CAP.
+ * Pushes a step at a time until the server has read everything and holds replies the kernels
+ * refuse; null when its end is not visible; Inconclusive once OWED_CAP of replies are owed.
  */
 async function pushUntilHeld(
   ctx: CaseContext,
@@ -101,9 +108,11 @@ async function pushUntilHeld(
 ): Promise<Holding | null> {
   const owed = new OwedReplies(plan.book, plan.seed, plan.favourite);
   const port = ctx.target.port;
+  const owedPushed = new OwedReplies(plan.book, plan.seed, plan.favourite);
+  const step = stepBytes(plan);
   let pushed = 0;
-  while (pushed < PUSH_CAP && !reader.ended && !ctx.signal.aborted) {
-    const bytes = chunk(STEP_BYTES);
+  while (owedPushed.upTo(pushed) < OWED_CAP && !reader.ended && !ctx.signal.aborted) {
+    const bytes = chunk(step);
     reader.push(bytes);
     pushed += bytes.length;
     const holding = await settle(reader, port, pushed, owed, ctx.floorMs);
@@ -114,7 +123,7 @@ async function pushUntilHeld(
   }
   if (reader.ended) return { pushed, read: pushed, held: 0, onTheWay: 0 };
   throw new Inconclusive(
-    `the kernels took every reply to ${formatSize(pushed)} of pipelined questions: the server never had to hold one, so its FIN handling could not be judged`,
+    `the kernels took every reply to ${formatSize(pushed)} of pipelined questions (${formatSize(owedPushed.upTo(pushed))} owed): the server never had to hold one, so its FIN handling could not be judged`,
   );
 }
 
@@ -149,12 +158,7 @@ async function checkRepliesAfterFin(
     ctx.waitMs,
   );
   if (verifier.mismatch) {
-    const violation = new Violation(
-      "FLOW-1",
-      "every reply exactly once, in order, byte for byte",
-      verifier.mismatch,
-    );
-    throw mismatchOf(reader.id, verifier, violation);
+    throw streamMismatch(reader.id, verifier, plan.book, "every reply exactly once, in order, byte for byte");
   }
   if (verifier.verified < owed) {
     const how =
@@ -200,7 +204,7 @@ export async function halfCloseHeld(ctx: CaseContext, env: RunEnv, seed: number)
   const reader = await env.clients.open({ keep: false, logReceived: false });
   reader.stopReading();
   env.log.note(
-    `c${reader.id} pipelines ${question} ${STEP_BYTES} bytes at a time, reading nothing, until the server holds replies`,
+    `c${reader.id} pipelines ${question} ${stepBytes(plan)} bytes at a time, reading nothing, until the server holds replies`,
   );
   const chunker = new QuestionChunker(plan.book, plan.seed, plan.favourite);
   const holding = await pushUntilHeld(ctx, reader, plan, (n) => chunker.chunk(n));

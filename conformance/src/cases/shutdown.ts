@@ -20,6 +20,7 @@ import { bytesReadByServer } from "../tcp-queues.js";
 import type { CaseNote } from "../verdicts.js";
 import { Violation } from "../verdicts.js";
 import { within } from "../wait.js";
+import { checkPipelining, streamMismatch } from "./flow.js";
 
 const PUSH_CAP_BYTES = 32 * 1024 * 1024;
 const SIGNAL_SETTLE_MS = 250;
@@ -46,6 +47,10 @@ function deadlineSec(ctx: CaseContext): number {
 }
 
 async function pushBeforeSignal(ctx: CaseContext, env: RunEnv, seed: number): Promise<BeforeSignal> {
+  // The pipelining the stream relies on, first (a fault there is named by its own rule).
+  const probe = await env.clients.open();
+  await checkPipelining(ctx, probe, { book: ctx.book, favourite: undefined, seed });
+  probe.destroy();
   const reader = await env.clients.open({ keep: false, logReceived: false });
   const idle = await env.clients.open();
   reader.stopReading();
@@ -138,6 +143,15 @@ function judgeShutdown(ctx: CaseContext, before: BeforeSignal, after: AfterSigna
     exitMs: Math.round(after.exitMs),
     exit: after.exit === null ? "still running" : describeStatus(after.exit),
   };
+  const { verifier } = after;
+  const mismatchAt = verifier.mismatchReply;
+  if (mismatchAt !== null && before.questionsRead !== null && mismatchAt < before.questionsRead)
+    throw streamMismatch(
+      before.reader.id,
+      verifier,
+      ctx.book,
+      `the replies owed for the ${before.questionsRead} questions it had read, byte for byte`,
+    );
   const problems = shortfalls(ctx, before, after);
   if (problems.length > 0) {
     const owed =

@@ -1,28 +1,31 @@
 /** The judge: what a case run threw, turned into a verdict naming one rule (spec section 14). */
 import { firstLine } from "@bridgekeeper/spec";
 import { rules } from "@bridgekeeper/spec/rules";
-import type { Diagnosis } from "../diagnosis.js";
-import type { Verdict } from "../report.js";
-import type { FlowSamples } from "../samples.js";
+import type { CaseResult, Verdict } from "../report.js";
 import { describeStatus, type ExitStatus } from "../target.js";
-import { Inconclusive, type Mismatch, NotApplicable, type NotJudged, Violation } from "../verdicts.js";
-import type { WireRecord } from "../wirelog.js";
+import { Inconclusive, NotApplicable, Violation } from "../verdicts.js";
 import type { ShrinkReport } from "./property.js";
 
 /** What one execution of a case came to, before the run adds its seed, replay and timing. */
-export interface CaseOutcome {
-  verdict: Verdict;
-  violatedRule?: string;
-  message?: string;
-  transcript?: string;
-  wire?: WireRecord;
-  mismatch?: Mismatch;
-  diagnosis?: Diagnosis;
-  samples?: FlowSamples;
-  path?: string;
-  runs?: number;
-  evidence?: Record<string, number | string>;
-  notJudged?: NotJudged[];
+export type CaseOutcome = Pick<
+  CaseResult,
+  | "verdict"
+  | "violatedRule"
+  | "message"
+  | "transcript"
+  | "wire"
+  | "mismatch"
+  | "diagnosis"
+  | "samples"
+  | "path"
+  | "runs"
+  | "evidence"
+  | "notJudged"
+> &
+  OutcomeOnly;
+
+/** What an outcome knows that the report does not keep as such. */
+interface OutcomeOnly {
   targetDied?: boolean;
   /** A property's shrunk counterexample, run again with the full waits: did it fail the same way? */
   confirmed?: boolean;

@@ -10,11 +10,13 @@ Must be caught by: FAIR-1 (under many held connections).
 Never run this in production.
 """
 
+import errno
 import queue
 import signal
 import socket
 import sys
 import threading
+import time
 
 import correct
 import one_at_a_time
@@ -50,7 +52,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on 127.0.0.1:{listener.getsockname()[1]}", flush=True)
     while True:
-        client, _address = listener.accept()
+        try:
+            client, _address = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EMFILE, errno.ENFILE):
+                raise
+            time.sleep(0.1)  # out of descriptors: try again later, without spinning (ROBUST-2)
+            continue
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         waiting.put(client)
 
