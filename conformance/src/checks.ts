@@ -1,4 +1,5 @@
 /** Judging what came back against the oracle, with messages of the form "expected ..., got ...". */
+import { LIMITS } from "@bridgekeeper/spec";
 import { around, escapeBytes, excerptAt, firstDifference } from "./bytes.js";
 import type { CaseContext } from "./case.js";
 import type { WireClient } from "./client.js";
@@ -39,6 +40,33 @@ function oneAtATime(client: WireClient, concurrencyRule: string): Diagnosis | un
   };
 }
 
+/**
+ * Served behind other cases' connections: this connection got nothing while connections of cases
+ * running beside this one were open, and a fresh connection gets no reply either.
+ */
+async function blockedBehindOthers(
+  ctx: CaseContext,
+  client: WireClient,
+  concurrencyRule: string,
+): Promise<Diagnosis | undefined> {
+  if (client.receivedCount > 0) return undefined;
+  const others = client.openToServer() - client.companions().filter((c) => !c.closed).length;
+  if (others <= 0) return undefined;
+  const probe = await client.openSibling().catch(() => undefined);
+  if (!probe) return undefined;
+  try {
+    await probe.send(ctx.book.questions[0] as Buffer);
+    if ((await probe.waitForBytes(1, ctx.waitMs)) === "done") return undefined;
+    return {
+      id: "blocked-behind-other-connections",
+      rule: concurrencyRule,
+      explanation: `neither c${client.id} nor a fresh connection, c${probe.id}, got a reply while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
+    };
+  } finally {
+    probe.destroy();
+  }
+}
+
 /** The violation, named by the fault that explains what came back on this connection, if any. */
 function diagnosed(
   ctx: CaseContext,
@@ -52,6 +80,7 @@ function diagnosed(
       ? diagnose(
           {
             writes: client.writes,
+            receivedAtWrite: client.receivedAtWrite,
             finSent: client.finSent,
             received: client.received,
             serverEnded: client.eof || client.peerError !== null,
@@ -108,7 +137,11 @@ export async function expectReplies(
     return await checkReplies(ctx, client, replies, options);
   } catch (error) {
     if (!(error instanceof Violation) || error.diagnosis || options.diagnose === false) throw error;
-    throw diagnosed(ctx, client, error, options.concurrencyRule ?? "FAIR-1");
+    const rule = options.concurrencyRule ?? "FAIR-1";
+    const found = diagnosed(ctx, client, error, rule);
+    if (found !== error || error.kind !== "missing") throw found;
+    const blocked = await blockedBehindOthers(ctx, client, rule);
+    throw blocked ? error.diagnosed(blocked) : error;
   }
 }
 
@@ -249,6 +282,7 @@ export async function expectUsable(
       rule,
       `the connection to stay open ${situation}`,
       client.eof ? "the server closed it" : `it was reset (${client.peerError})`,
+      "missing",
     );
   }
   await client.send(question);
@@ -278,4 +312,20 @@ export async function askInLockStep(
     offset = await expectReplies(ctx, client, replies, { from: offset, rule: options.rule, situation });
   }
   return offset;
+}
+
+/** A connection the server ended before it had been idle for 0.9 x I (the floor when undeclared): IDLE-1. */
+export function closedForIdleness(
+  ctx: CaseContext,
+  client: WireClient,
+  idleMs: number,
+): Violation | undefined {
+  const timeoutMs = (ctx.limits.idleTimeoutSec ?? LIMITS.idleTimeoutSeconds.floor) * 1000;
+  if (!client.ended || idleMs >= 0.9 * timeoutMs) return undefined;
+  return new Violation(
+    "IDLE-1",
+    `a connection kept open for at least the idle timeout (${timeoutMs / 1000} s) after its last reply`,
+    `the server ${client.eof ? "closed it" : `reset it (${client.peerError})`} within ${(idleMs / 1000).toFixed(1)} s`,
+    "missing",
+  );
 }

@@ -34,11 +34,17 @@ export class WireClient {
   onData: ((chunk: Buffer) => void) | null = null;
   /** What this client wrote, write by write (for the diagnosis of a wrong reply), up to WRITES_KEPT bytes. */
   readonly writes: Buffer[] = [];
+  /** How many bytes had been received when each of `writes` was made (writes a reply came between were not coalesced). */
+  readonly receivedAtWrite: number[] = [];
   private writtenBytes = 0;
   /** The client sent its FIN. */
   finSent = false;
   /** The other clients of the same case (set by the pool that opened it). */
   companions: () => readonly WireClient[] = () => [];
+  /** Opens another client of the same case, to the same server (set by the pool). */
+  openSibling: () => Promise<WireClient> = () => Promise.reject(new Error("no pool"));
+  /** How many of the suite's connections to this server are open now, every case's (set by the pool). */
+  openToServer: () => number = () => 0;
   private readonly keep: boolean;
   private readonly logReceived: boolean;
 
@@ -142,7 +148,10 @@ export class WireClient {
   /** Keeps a write for the diagnosis; past WRITES_KEPT bytes the conversation is too long to replay. */
   private keepWrite(bytes: Uint8Array): void {
     this.writtenBytes += bytes.length;
-    if (this.writtenBytes <= WRITES_KEPT) this.writes.push(Buffer.from(bytes));
+    if (this.writtenBytes <= WRITES_KEPT) {
+      this.writes.push(Buffer.from(bytes));
+      this.receivedAtWrite.push(this.total);
+    }
   }
 
   /** Bytes written so far (handed to the socket, not necessarily to the kernel yet). */
@@ -254,6 +263,15 @@ export class WireClient {
   }
 }
 
+/** The suite's open connections per server address, across the cases that overlap. */
+const openByAddress = new Map<string, number>();
+
+function countOpen(address: string, delta: number): void {
+  const count = (openByAddress.get(address) ?? 0) + delta;
+  if (count > 0) openByAddress.set(address, count);
+  else openByAddress.delete(address);
+}
+
 /** Every client a case opened, so the runner can destroy them all when the case ends or aborts. */
 export class ClientPool {
   private readonly clients = new Set<WireClient>();
@@ -278,7 +296,14 @@ export class ClientPool {
     this.clients.add(client);
     if (this.everyClient.length < 1024) this.everyClient.push(client);
     client.companions = () => this.everyClient;
-    client.socket.once("close", () => this.clients.delete(client));
+    client.openSibling = () => this.open();
+    const address = `${this.host}:${this.port}`;
+    countOpen(address, 1);
+    client.openToServer = () => openByAddress.get(address) ?? 0;
+    client.socket.once("close", () => {
+      this.clients.delete(client);
+      countOpen(address, -1);
+    });
     return client;
   }
 

@@ -13,6 +13,8 @@ import { type AnswerBook, isSkippedByte, TOO_LONG_REPLY } from "./model.js";
 export interface Conversation {
   /** The client's writes, in order (each likely one read for the server). */
   readonly writes: readonly Uint8Array[];
+  /** Bytes received when each write was made: writes with a reply between them were separate reads. */
+  readonly receivedAtWrite?: readonly number[];
   /** The client sent its FIN after them. */
   readonly finSent: boolean;
   /** Every byte the client received. */
@@ -50,11 +52,16 @@ interface Framing {
 const READ_SIZE = 64 * 1024;
 
 /**
- * How the server may have read the client's writes: one read per write, or (writes sent back to
- * back coalesce in the kernel) all of them at once; either way in pieces of at most READ_SIZE.
+ * How the server may have read the client's writes: `joins[i]` says that write i + 1 arrived in
+ * the same read as write i (writes sent back to back coalesce in the kernel); reads are pieces of
+ * at most READ_SIZE.
  */
-function readsOf(writes: readonly Uint8Array[], coalesced: boolean): Uint8Array[] {
-  const whole = coalesced ? [Buffer.concat(writes)] : writes;
+function readsOf(writes: readonly Uint8Array[], joins: readonly boolean[]): Uint8Array[] {
+  const whole: Uint8Array[] = [];
+  writes.forEach((w, i) => {
+    if (i > 0 && joins[i - 1]) whole.push(Buffer.concat([whole.pop() as Uint8Array, w]));
+    else whole.push(w);
+  });
   return whole.flatMap((w) =>
     Array.from({ length: Math.max(1, Math.ceil(w.length / READ_SIZE)) }, (_, i) =>
       w.subarray(i * READ_SIZE, (i + 1) * READ_SIZE),
@@ -62,12 +69,34 @@ function readsOf(writes: readonly Uint8Array[], coalesced: boolean): Uint8Array[
   );
 }
 
+/**
+ * Every way of coalescing a few short writes into reads; for longer conversations, one read per
+ * write or as few reads as may be. Writes with a reply between them are never joined.
+ */
+function readGroupings(c: Conversation): boolean[][] {
+  const { writes, receivedAtWrite: at } = c;
+  const joinable = writes.slice(1).map((_, i) => at === undefined || at[i + 1] === at[i]);
+  const places = joinable.flatMap((ok, i) => (ok ? [i] : []));
+  const bytes = writes.reduce((sum, w) => sum + w.length, 0);
+  const none = joinable.map(() => false);
+  if (places.length > MAX_JOINS || bytes > MAX_GROUPED_BYTES) return [none, joinable];
+  return Array.from({ length: 2 ** places.length }, (_, mask) => {
+    const joins = [...none];
+    places.forEach((place, bit) => {
+      joins[place] = ((mask >> bit) & 1) === 1;
+    });
+    return joins;
+  });
+}
+const MAX_JOINS = 9;
+const MAX_GROUPED_BYTES = 8192;
+
 /** The replies a server framing its input this way sends for `c`'s writes, read as `readsOf` says. */
-function framedReplies(c: Conversation, f: Framing, coalesced = false): Buffer {
+function framedReplies(c: Conversation, f: Framing, joins: readonly boolean[] = []): Buffer {
   const out: Buffer[] = [];
   let pending: number[] = [];
   const ask = (question: number[]): void => void out.push(c.book.replyTo(Buffer.from(question)));
-  for (const write of readsOf(c.writes, coalesced)) {
+  for (const write of readsOf(c.writes, joins)) {
     let bytes = Array.from(write);
     if (f.reads === "first-only") {
       const mark = bytes.indexOf(QUESTION_END);
@@ -196,10 +225,12 @@ function reordered(expected: Buffer[], got: Buffer[]): Diagnosis | undefined {
       .sort()
       .join("\u0000");
   if (key(expected.slice(0, got.length)) !== key(got)) return undefined;
+  const outOfPlace = got.find((g, i) => !g.equals(expected[i] as Buffer));
+  if (outOfPlace === undefined) return undefined; // the first replies, in order: only the rest is missing
   return {
     id: "replies-reordered",
     rule: "ANSWER-2",
-    explanation: `the replies owed came back in another order (the first out of place: ${text(got.find((g, i) => !g.equals(expected[i] as Buffer)) ?? Buffer.alloc(0))})`,
+    explanation: `the replies owed came back in another order (the first out of place: ${text(outOfPlace)})`,
   };
 }
 
@@ -243,8 +274,12 @@ function bytesAdded(expected: Buffer[], received: Uint8Array): Diagnosis | undef
   if (next < 0) return undefined;
   const suffix = whole.subarray(after, next);
   if (prefix.length + suffix.length === 0) return undefined;
-  const predicted = Buffer.concat(expected.map((r) => Buffer.concat([prefix, r, suffix])));
-  if (!predicted.equals(whole)) return undefined;
+  // The too-long reply, written apart from the answers by many servers, may come without them.
+  const predicted = (bareTooLong: boolean): Buffer =>
+    Buffer.concat(
+      expected.map((r) => (bareTooLong && r.equals(TOO_LONG_REPLY) ? r : Buffer.concat([prefix, r, suffix]))),
+    );
+  if (!predicted(false).equals(whole) && !predicted(true).equals(whole)) return undefined;
   const added = [
     prefix.length > 0 ? `${text(prefix)} before` : "",
     suffix.length > 0 ? `${text(suffix)} after` : "",
@@ -355,18 +390,20 @@ const PIPELINED_LOST: Diagnosis = {
 /** Undeclared, the server's Q is one of these as far as a prediction goes (the too-long reply's place). */
 const UNDECLARED_Q = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
-/** What a server framing this way may have sent: its reads as written or coalesced, at its own Q when undeclared. */
+/** What a server framing this way may have sent: its reads as written or coalesced (`readGroupings`), at its own Q when undeclared. */
 function predictions(c: Conversation, framing: Framing): Buffer[] {
+  const bytes = c.writes.reduce((sum, w) => sum + w.length, 0);
+  // Undeclared, every Q at or past the bytes sent predicts the same: the first of them stands for all.
   const limits =
     c.questionDeclared === false && Number.isFinite(framing.maxQuestion)
-      ? UNDECLARED_Q
+      ? UNDECLARED_Q.filter((q, i) => q < bytes || i === 0 || (UNDECLARED_Q[i - 1] as number) < bytes)
       : [framing.maxQuestion];
+  const groupings = readGroupings(c);
   return limits.flatMap((maxQuestion) =>
-    [false, true].map((coalesced) => framedReplies(c, { ...framing, maxQuestion }, coalesced)),
+    groupings.map((joins) => framedReplies(c, { ...framing, maxQuestion }, joins)),
   );
 }
 
-/** The fault that explains what came back on this connection, if one does (`checkRule`: the rule of the check that failed). */
 /**
  * The replies a conforming server owes for these writes. Q undeclared, its own Q may be anywhere
  * from 1024 up: when a too-long reply came, the smallest Q that puts one there is taken.

@@ -67,6 +67,25 @@ describe("diagnose", () => {
     expect(named(conversation(["What is", " your name?"], UNKNOWN))).toBe("FRAME-4 framing-per-read");
   });
 
+  it("tries the ways short writes may have coalesced into reads", () => {
+    // The first question's pieces arrived in one read, the second's in two: neither one read per
+    // write nor one read for all explains it.
+    const writes = ["What is", " your name?", "What is your", " quest?"];
+    expect(diagnose(conversation(writes, NAME + UNKNOWN))?.rule).toBe("FRAME-4");
+    // Lock-step: the second write followed the first one's reply, so they were never one read,
+    // and a reply still to come is not a lost one.
+    const lockStep = ["What is your name?", "What is your quest?"];
+    expect(named(conversation(lockStep, NAME))).toBe("ANSWER-2 first-question-per-read");
+    expect(named(conversation(lockStep, NAME, { receivedAtWrite: [0, NAME.length] }))).toBeUndefined();
+  });
+
+  it("does not call replies that came in order, with the rest missing, reordered", () => {
+    const three = ["What is your name?What is your quest?What is your favorite color?"];
+    expect(diagnose(conversation(three, NAME + QUEST, { serverEnded: true }))?.id).not.toBe(
+      "replies-reordered",
+    );
+  });
+
   it("names a read's questions after the first lost (ANSWER-2) and a read taken as one question (FRAME-1)", () => {
     const writes = ["What is your name?What is your quest?", "What is your quest?"];
     expect(named(conversation(writes, NAME + QUEST))).toBe("ANSWER-2 first-question-per-read");
@@ -80,6 +99,10 @@ describe("diagnose", () => {
       "ANSWER-1 another-entry-answer",
     );
     expect(named(conversation(pipelined, `${NAME}\n${QUEST}\n`))).toBe("ANSWER-1 bytes-added");
+    const tooLong = ["What is your name?", "x".repeat(5000)];
+    expect(named(conversation(tooLong, `${NAME}\n${TOO_LONG_REPLY.toString("latin1")}`))).toBe(
+      "ANSWER-1 bytes-added",
+    );
   });
 
   it("names another unknown reply (UNKNOWN-1), the same every time", () => {

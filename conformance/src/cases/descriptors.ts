@@ -7,9 +7,8 @@
  * checks that a fresh client is answered.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { LIMITS } from "@bridgekeeper/spec";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
-import { expectUsable } from "../checks.js";
+import { closedForIdleness, expectUsable } from "../checks.js";
 import { ClientPool, type WireClient } from "../client.js";
 import { describeStatus, type LaunchedTarget, type ProcessEvidence } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
@@ -85,8 +84,11 @@ async function descriptorsReleased(
   return fds;
 }
 
-/** A new client is answered once the others have gone (the server accepts again). */
-async function freshClientServed(ctx: CaseContext, pool: ClientPool): Promise<void> {
+/**
+ * A new client is answered once the others have gone (the server accepts again). One that is
+ * answered only once the held connection closes is served one client at a time: FAIR-1.
+ */
+async function freshClientServed(ctx: CaseContext, pool: ClientPool, held: WireClient): Promise<void> {
   const fresh = await pool.open().catch((error: Error) => {
     throw new Violation(
       "ROBUST-2",
@@ -94,21 +96,20 @@ async function freshClientServed(ctx: CaseContext, pool: ClientPool): Promise<vo
       error.message,
     );
   });
-  await expectUsable(ctx, fresh, 0, "ROBUST-2", "on a new connection once descriptors were free again", {
-    diagnose: false,
-  });
-}
-
-/** The held connection, idle for `idleMs`, was closed before the idle timeout: IDLE-1, not a fault of the exhaustion. */
-function heldNotClosedForIdleness(ctx: CaseContext, held: WireClient, idleMs: number): void {
-  const timeoutMs = (ctx.limits.idleTimeoutSec ?? LIMITS.idleTimeoutSeconds.floor) * 1000;
-  if (!held.ended || idleMs >= 0.9 * timeoutMs) return;
-  throw new Violation(
-    "IDLE-1",
-    `an idle connection kept open for at least the idle timeout (${timeoutMs / 1000} s)`,
-    `the held connection was ${held.eof ? "closed" : `reset (${held.peerError})`} within ${(idleMs / 1000).toFixed(1)} s of its last reply`,
-    "missing",
-  );
+  try {
+    await expectUsable(ctx, fresh, 0, "ROBUST-2", "on a new connection once descriptors were free again", {
+      diagnose: false,
+    });
+  } catch (error) {
+    if (!(error instanceof Violation) || fresh.receivedCount > 0 || fresh.ended || held.ended) throw error;
+    held.destroy();
+    if ((await fresh.waitForBytes(1, ctx.waitMs)) !== "done") throw error;
+    throw new Violation(
+      "FAIR-1",
+      "a new connection answered while another is open",
+      `c${fresh.id} was answered only once c${held.id}, served before it and still open, was closed: one client is served at a time`,
+    );
+  }
 }
 
 /** A check that failed because the instance died is ROBUST-1, with its exit status. */
@@ -142,13 +143,14 @@ async function exhaust(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
         `${cpuMs} ms of CPU in ${CPU_WINDOW_MS} ms, holding ${fds} of ${ctx.fdLimit} descriptors with ${opened.length + 1} connections opened`,
       );
     }
-    heldNotClosedForIdleness(ctx, held, performance.now() - answeredAt);
+    const idle = closedForIdleness(ctx, held, performance.now() - answeredAt);
+    if (idle) throw idle;
     await expectUsable(ctx, held, offset, "ROBUST-2", "on a connection it held while out of descriptors", {
       diagnose: false,
     });
     for (const c of opened) c.reset();
     const fdsAfter = await descriptorsReleased(ctx, target, before.fds + 1);
-    await freshClientServed(ctx, pool);
+    await freshClientServed(ctx, pool, held);
     return {
       fdsAfter,
       fdLimit: ctx.fdLimit,

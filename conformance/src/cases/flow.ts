@@ -7,7 +7,7 @@
 import { LIMITS } from "@bridgekeeper/spec";
 import { formatSize } from "../bytes.js";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
-import { expectReplies, expectUsable } from "../checks.js";
+import { closedForIdleness, expectReplies, expectUsable } from "../checks.js";
 import type { WaitOutcome, WireClient } from "../client.js";
 import type { Diagnosis } from "../diagnosis.js";
 import { type FlowPush, flowBook, OwedReplies, pushWhileServerReads } from "../flow-push.js";
@@ -19,7 +19,7 @@ import { Inconclusive, Violation, withMismatch } from "../verdicts.js";
 
 const CAP_BYTES = 128 * 1024 * 1024;
 /** Replies read back in full up to this size; past it a prefix is verified and the client resets. */
-const FULL_READ_LIMIT = 192 * 1024 * 1024;
+const FULL_READ_LIMIT = 32 * 1024 * 1024;
 const PREFIX_READ = 16 * 1024 * 1024;
 const MEMORY_SLACK = 64 * 1024 * 1024;
 
@@ -71,6 +71,8 @@ export interface Pushed {
   readonly reader: WireClient;
   readonly other: WireClient;
   readonly otherOffset: number;
+  /** When the other connection was last answered, before the push. */
+  readonly otherAnsweredAt: number;
   readonly push: FlowPush;
   readonly pushedAt: number;
   readonly before: ProcessEvidence | null;
@@ -94,6 +96,7 @@ export async function pushWithoutReading(
   reader.stopReading();
   const before = await ctx.target.processEvidence();
   const otherOffset = await expectUsable(ctx, other, 0, "FAIR-1", "on a second connection before the push");
+  const otherAnsweredAt = performance.now();
   const favoured = plan.book.questions[plan.favourite ?? 0] as Buffer;
   env.log.note(
     `c${reader.id} pipelines seeded questions (seed ${plan.seed}; ${JSON.stringify(favoured.toString("latin1"))} ${plan.favourite === undefined ? "every time" : "3 times in 4"}), reading nothing, until the server takes no byte for ${ctx.floorMs} ms (cap ${formatSize(capBytes)})`,
@@ -115,7 +118,7 @@ export async function pushWithoutReading(
     text: `${formatSize(push.pushed)} pushed (${push.questions} questions) in ${(push.ms / 1000).toFixed(1)} s`,
   });
   const during = await ctx.target.processEvidence();
-  return { reader, other, otherOffset, push, pushedAt, before, during };
+  return { reader, other, otherOffset, otherAnsweredAt, push, pushedAt, before, during };
 }
 
 export function evidenceOf(pushed: Pushed): Record<string, number | string> {
@@ -206,15 +209,20 @@ export function checkMemory(pushed: Pushed): void {
 
 /** Phase 4: the other client is served while the first is stalled (FAIR-1). */
 export async function serveTheOther(ctx: CaseContext, pushed: Pushed): Promise<void> {
+  const { other } = pushed;
   let offset = pushed.otherOffset;
-  for (let i = 0; i < 3; i++)
-    offset = await expectUsable(
-      ctx,
-      pushed.other,
-      offset,
-      "FAIR-1",
-      "on another connection while one client is not reading",
-    );
+  try {
+    for (let i = 0; i < 3; i++)
+      offset = await expectUsable(
+        ctx,
+        other,
+        offset,
+        "FAIR-1",
+        "on another connection while one client is not reading",
+      );
+  } catch (error) {
+    throw closedForIdleness(ctx, other, performance.now() - pushed.otherAnsweredAt) ?? error;
+  }
 }
 
 /** The rule a read-back that stopped short breaks, and how it stopped. */
@@ -277,6 +285,7 @@ async function readBack(ctx: CaseContext, env: RunEnv, pushed: Pushed, plan: Flo
       rule,
       `${formatSize(target)} of replies once the client reads (${push.questions} questions pipelined)`,
       `${formatSize(verifier.verified)} (${verifier.verified} of ${target} bytes)${verifier.midReply ? " (ending inside a reply)" : ""}, then ${how}`,
+      "missing",
     );
   }
   if (readAll && (await reader.waitUntil(() => reader.receivedCount > owed, 200)) === "done")

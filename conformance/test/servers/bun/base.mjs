@@ -25,6 +25,10 @@ const QUESTION_END = 0x3f;
 const LINGER_MS = 2000;
 const SWEEP_MS = 1000;
 const SHUTDOWN_MS = 10_000;
+// Questions answered per turn of the event loop before the others' turn (FAIR-1): a client whose
+// thousands of pipelined questions the kernel takes as fast as they are answered must not
+// hold the loop for seconds.
+const QUESTIONS_PER_TURN = 4096;
 const DEFAULT_TABLE = fileURLToPath(new URL("../../../../fixtures/tables/canonical.json", import.meta.url));
 
 export function parseOptions(argv = process.argv.slice(2)) {
@@ -103,7 +107,13 @@ export class Connection {
   processInput() {
     const buf = this.inbuf;
     let pos = 0;
+    let answered = 0;
     while (!this.closing && !this.overHighWater()) {
+      if (answered++ === QUESTIONS_PER_TURN) {
+        this.inbuf = buf.subarray(pos);
+        this.yieldTurn();
+        return;
+      }
       while (pos < buf.length && this.isSeparator(buf[pos])) pos++;
       if (pos === buf.length) break;
       const end = buf.indexOf(QUESTION_END, pos);
@@ -147,8 +157,22 @@ export class Connection {
     }
   }
 
+  /** Reading paused, the rest of the input answered on the next turn. */
+  yieldTurn() {
+    this.turnPending = true;
+    this.updateReading();
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnPending = false;
+      if (this.ended || this.closing) return;
+      this.processInput();
+    });
+  }
+
   updateReading() {
-    const shouldPause = this.overHighWater() && !this.discarding;
+    const shouldPause = (this.overHighWater() || this.turnPending) && !this.discarding;
     if (shouldPause && !this.paused) this.socket.pause();
     if (!shouldPause && this.paused) this.socket.resume();
     this.paused = shouldPause;
@@ -160,7 +184,7 @@ export class Connection {
       if (this.held === 0) this.endWrites();
       return;
     }
-    this.processInput();
+    if (!this.turnPending) this.processInput();
   }
 
   questionTooLong() {

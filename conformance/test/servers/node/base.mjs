@@ -22,6 +22,10 @@ const QUESTION_END = 0x3f;
 const LINGER_MS = 2000;
 const SWEEP_MS = 1000;
 const SHUTDOWN_MS = 10_000;
+// Questions answered per turn of the event loop before the others' turn (FAIR-1): a client whose
+// thousands of pipelined questions the kernel takes as fast as they are answered must not
+// hold the loop for seconds.
+const QUESTIONS_PER_TURN = 4096;
 const DEFAULT_TABLE = fileURLToPath(new URL("../../../../fixtures/tables/canonical.json", import.meta.url));
 
 export function parseOptions(argv = process.argv.slice(2)) {
@@ -116,7 +120,13 @@ export class Connection {
   processInput() {
     const buf = this.inbuf;
     let pos = 0;
+    let answered = 0;
     while (!this.closing && !this.overHighWater()) {
+      if (answered++ === QUESTIONS_PER_TURN) {
+        this.inbuf = buf.subarray(pos);
+        this.yieldTurn();
+        return;
+      }
       while (pos < buf.length && this.isSeparator(buf[pos])) pos++;
       if (pos === buf.length) break;
       const end = buf.indexOf(QUESTION_END, pos);
@@ -134,6 +144,19 @@ export class Connection {
     else if (this.finished) this.finish();
   }
 
+  /** Reading paused, the rest of the input answered on the next turn. */
+  yieldTurn() {
+    this.socket.pause();
+    if (this.turnPending) return;
+    this.turnPending = true;
+    setImmediate(() => {
+      this.turnPending = false;
+      if (this.socket.destroyed || this.closing) return;
+      this.processInput();
+      if (!this.turnPending && !this.overHighWater() && !this.finished) this.socket.resume();
+    });
+  }
+
   questionTooLong() {
     this.inbuf = Buffer.alloc(0);
     this.closing = true;
@@ -144,9 +167,9 @@ export class Connection {
   }
 
   onDrain() {
-    if (this.closing) return;
+    if (this.closing || this.turnPending) return;
     this.processInput();
-    if (!this.overHighWater() && !this.finished) this.socket.resume();
+    if (!this.turnPending && !this.overHighWater() && !this.finished) this.socket.resume();
   }
 
   onEnd() {
