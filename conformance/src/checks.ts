@@ -41,6 +41,25 @@ function oneAtATime(client: WireClient, concurrencyRule: string): Diagnosis | un
 }
 
 /**
+ * A launched server with no descriptor left, holding far more than the suite's open connections,
+ * cannot accept or serve: what it kept of ended connections is the cause (RESOURCE-1).
+ */
+async function outOfDescriptors(ctx: CaseContext, client: WireClient): Promise<Diagnosis | undefined> {
+  const evidence = await ctx.target.processEvidence();
+  if (evidence?.descriptorHeadroom === undefined || evidence.descriptorHeadroom > 1) return undefined;
+  const open = client.openToServer();
+  if (evidence.fds < open + LEAK_EVIDENCE) return undefined;
+  return {
+    id: "out-of-descriptors",
+    rule: "RESOURCE-1",
+    explanation: `the server is out of descriptors (${evidence.fds} open, ${evidence.descriptorHeadroom} more allowed, while the suite holds ${open} connections to it): it kept those of connections that had ended`,
+  };
+}
+
+/** Descriptors past the suite's open connections that show a leak rather than load. */
+const LEAK_EVIDENCE = 64;
+
+/**
  * Served behind other cases' connections: this connection got nothing while connections of cases
  * running beside this one were open, and a fresh connection gets no reply either.
  */
@@ -140,8 +159,8 @@ export async function expectReplies(
     const rule = options.concurrencyRule ?? "FAIR-1";
     const found = diagnosed(ctx, client, error, rule);
     if (found !== error || error.kind !== "missing") throw found;
-    const blocked = await blockedBehindOthers(ctx, client, rule);
-    throw blocked ? error.diagnosed(blocked) : error;
+    const cause = (await outOfDescriptors(ctx, client)) ?? (await blockedBehindOthers(ctx, client, rule));
+    throw cause ? error.diagnosed(cause) : error;
   }
 }
 

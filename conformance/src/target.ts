@@ -28,6 +28,8 @@ export interface ProcessEvidence {
   readonly rssBytes: number;
   /** How many processes the group holds. */
   readonly processes: number;
+  /** The fewest descriptors any of them may still open (its soft RLIMIT_NOFILE less what it holds), if known. */
+  readonly descriptorHeadroom?: number;
 }
 
 /** How a process ended: its exit code, or the signal that killed it. */
@@ -182,6 +184,7 @@ export async function processGroupEvidence(pgid: number): Promise<ProcessEvidenc
   let ticks = 0;
   let rss = 0;
   let processes = 0;
+  let headroom = Number.POSITIVE_INFINITY;
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -192,6 +195,8 @@ export async function processGroupEvidence(pgid: number): Promise<ProcessEvidenc
       const fdList = await readdir(`/proc/${entry}/fd`);
       // A shell wrapper (sh -c) holds no sockets; count only what the group really holds.
       fds += fdList.length;
+      const limit = await softDescriptorLimit(entry);
+      if (limit !== undefined) headroom = Math.min(headroom, limit - fdList.length);
       ticks += Number(fields[11]) + Number(fields[12]);
       rss += Number(fields[21]) * PAGE_SIZE;
       processes++;
@@ -200,7 +205,20 @@ export async function processGroupEvidence(pgid: number): Promise<ProcessEvidenc
     }
   }
   if (processes === 0) return null;
-  return { fds, cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: rss, processes };
+  return {
+    fds,
+    cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND,
+    rssBytes: rss,
+    processes,
+    ...(Number.isFinite(headroom) ? { descriptorHeadroom: headroom } : {}),
+  };
+}
+
+/** A process's soft limit on open descriptors ("Max open files" in /proc/PID/limits). */
+async function softDescriptorLimit(pid: string): Promise<number | undefined> {
+  const limits = await readFile(`/proc/${pid}/limits`, "utf8").catch(() => "");
+  const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+  return soft === undefined ? undefined : Number(soft);
 }
 
 function commandFor(

@@ -68,8 +68,18 @@ async function churnOrFail(ctx: CaseContext, count: number): Promise<number> {
   return served;
 }
 
+interface ChurnWindow {
+  readonly served: number;
+  readonly churnMs: number;
+  readonly after: RssWindow;
+  readonly growth: number;
+}
+
+/** Windows of churn after the first that may show the growth settling. */
+const CONFIRM_WINDOWS = 3;
+
 /** CHURN_COUNT connections one after another, and the RSS growth they left over `before`. */
-async function churnWindow(ctx: CaseContext, before: RssWindow) {
+async function churnWindow(ctx: CaseContext, before: RssWindow): Promise<ChurnWindow> {
   const started = performance.now();
   const served = await churnOrFail(ctx, CHURN_COUNT);
   const churnMs = performance.now() - started;
@@ -99,15 +109,19 @@ const memoryChurn = scenario({
       `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,
     );
     const first = await churnWindow(ctx, before);
-    // A garbage-collected heap may settle in one window; a leak grows in every one.
-    const confirm = overMargin(first) ? await churnWindow(ctx, first.after) : undefined;
-    if (confirm && overMargin(confirm)) {
+    // A garbage-collected heap may grow for a while and settle; a leak grows in every window.
+    const more: ChurnWindow[] = [];
+    while (overMargin(more.at(-1) ?? first) && more.length < CONFIRM_WINDOWS)
+      more.push(await churnWindow(ctx, (more.at(-1) ?? first).after));
+    if (overMargin(more.at(-1) ?? first)) {
+      const windows = [first, ...more];
       throw new Violation(
         "RESOURCE-4",
-        `memory back where it was after ${first.served} connections had come and gone, and again after ${confirm.served} more (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
-        `RSS grew by ${formatSize(first.growth)} (${formatSize(before.high)} -> ${formatSize(first.after.low)}), ${Math.round(first.growth / first.served)} bytes per connection served, then by ${formatSize(confirm.growth)} more (${Math.round(confirm.growth / confirm.served)} bytes per connection)`,
+        `memory back where it was after ${first.served} connections had come and gone, or settled over ${CONFIRM_WINDOWS} more windows like it (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
+        `RSS grew in every window: ${windows.map((w) => `+${formatSize(w.growth)} (${Math.round(w.growth / w.served)} bytes per connection)`).join(", ")}; ${formatSize(before.high)} -> ${formatSize((more.at(-1) ?? first).after.low)}`,
       );
     }
+    const confirm = more.at(-1);
     const { served, churnMs, growth, after } = first;
     const evidence = {
       connections: served,
@@ -119,7 +133,7 @@ const memoryChurn = scenario({
       ...(confirm ? { confirmGrowthBytes: confirm.growth, confirmRssAfterBytes: confirm.after.low } : {}),
     };
     const settled = confirm
-      ? `; that growth did not repeat over ${confirm.served} more (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))})`
+      ? `; it settled after ${more.length} more windows of ${CHURN_COUNT} (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))} in the last)`
       : "";
     return {
       message: `${served} connections in ${(churnMs / 1000).toFixed(1)} s; RSS ${formatSize(before.high)} -> ${formatSize(after.low)} (${growth >= 0 ? "+" : "-"}${formatSize(Math.abs(growth))})${settled}`,

@@ -5,7 +5,7 @@ export const MARGINS: Record<string, string> = {
   "held half-close":
     "the FIN is sent once the server has read every byte pushed and holds replies the kernels refused, twice in a row; inconclusive if the kernels took every reply to 2 MiB of questions",
   "memory churn":
-    "RESOURCE-4 fails when RSS grew by more than 8 MiB and by more than 200 bytes per connection over 20000 connections served after 20000 to warm up (lowest of 5 samples after, highest of 5 before), and again over 20000 more (a heap that settles once is not a leak)",
+    "RESOURCE-4 fails when RSS grew by more than 8 MiB and by more than 200 bytes per connection over 20000 connections served after 20000 to warm up (lowest of 5 samples after, highest of 5 before), and in each of up to 3 more windows of 20000 (a heap that settles is not a leak)",
   memory: "RESOURCE-3 fails when RSS grew by more than 64 MiB and by more than half the bytes pushed",
   descriptors:
     "RESOURCE-1 fails when the descriptor count stays above its level before the case for 5 quiet floors after the clients left",
