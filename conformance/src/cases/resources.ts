@@ -68,6 +68,24 @@ async function churnOrFail(ctx: CaseContext, count: number): Promise<number> {
   return served;
 }
 
+/** Connections after which the descriptors are counted: a leak shows long before memory does. */
+const DESCRIPTOR_CHECK_AFTER = 2000;
+/** Descriptors past the level before (and the connections in flight) that are taken as kept. */
+const DESCRIPTORS_KEPT = 64;
+
+/** RESOURCE-1 at once when the first connections of the churn left their descriptors behind. */
+async function descriptorsNotKept(ctx: CaseContext, before: number): Promise<void> {
+  await sleep(200);
+  const { fds } = await evidenceOf(ctx);
+  if (fds > before + CHURN_CONCURRENCY + DESCRIPTORS_KEPT) {
+    throw new Violation(
+      "RESOURCE-1",
+      `open descriptors back near ${before} once ${DESCRIPTOR_CHECK_AFTER} connections had come and gone`,
+      `${fds} open (${fds - before} more)`,
+    );
+  }
+}
+
 interface ChurnWindow {
   readonly served: number;
   readonly churnMs: number;
@@ -103,7 +121,10 @@ const memoryChurn = scenario({
     env.log.note(
       `${CHURN_WARM_UP} connections to warm up, ${CHURN_CONCURRENCY} at a time: each asks, reads its reply, ends (1 in ${FIN_EVERY} with FIN, the others with a reset)`,
     );
-    await churnOrFail(ctx, CHURN_WARM_UP);
+    const fdsAtStart = (await evidenceOf(ctx)).fds;
+    await churnOrFail(ctx, DESCRIPTOR_CHECK_AFTER);
+    await descriptorsNotKept(ctx, fdsAtStart);
+    await churnOrFail(ctx, CHURN_WARM_UP - DESCRIPTOR_CHECK_AFTER);
     const before = await rssWindow(ctx);
     env.log.note(
       `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,

@@ -37,6 +37,8 @@ export interface ExecutionEnv {
   readonly strict: boolean;
   /** How long a property may spend shrinking a failure (default 15 s). */
   readonly shrinkBudgetMs?: number;
+  /** The faults (rule and diagnosis) already shrunk in this run, with the case that shrank each. */
+  readonly shrunkFaults?: Map<string, string>;
   /** --fd-limit (default 128). */
   readonly fdLimit: number;
   /** Whether the target answered an unknown question asked before the cases. */

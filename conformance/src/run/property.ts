@@ -7,7 +7,9 @@
  * - shrinking has a time budget (--shrink-budget, default 15 s): past it every candidate passes at
  *   once, which ends the shrink at the smallest counterexample found so far;
  * - the final counterexample is confirmed with the full waits; if it does not fail the same way,
- *   the first counterexample (found with the full waits) is reported instead.
+ *   the first counterexample (found with the full waits) is reported instead;
+ * - a fault already shrunk in this run (the same rule and diagnosis, in an earlier case) is not
+ *   shrunk again: its first counterexample stands, and the report names the case that shrank it.
  */
 import { firstLine } from "@bridgekeeper/spec";
 import * as fc from "fast-check";
@@ -32,6 +34,11 @@ export interface ShrinkReport {
   readonly confirmed: boolean;
 }
 
+/** A violation the diagnosis explained: the same fault elsewhere needs no second shrink. */
+function diagnosed(error: unknown): boolean {
+  return error instanceof Violation && error.diagnosis !== undefined;
+}
+
 /** How a failure is told apart from another: the rule it violates (or what else went wrong). */
 function signature(error: unknown): string {
   if (!(error instanceof Violation)) return `other: ${firstLine(error)}`;
@@ -44,11 +51,18 @@ class ShrinkWatch {
   steps = 0;
   tried = 0;
   first: { error: unknown; signature: string } | undefined;
+  /** The earlier case that shrank the same fault: this one keeps its first counterexample. */
+  shrunkBy: string | undefined;
 
-  constructor(private readonly budgetMs: number) {}
+  constructor(
+    private readonly budgetMs: number,
+    private readonly shrunkFaults: Map<string, string> | undefined,
+  ) {}
 
   get spent(): boolean {
-    return this.shrinking && performance.now() - this.startedAt > this.budgetMs;
+    return (
+      this.shrinking && (this.shrunkBy !== undefined || performance.now() - this.startedAt > this.budgetMs)
+    );
   }
 
   /** Whether a failing run counts (it is the first, or fails the same way); rethrown when it does. */
@@ -57,6 +71,7 @@ class ShrinkWatch {
       this.shrinking = true;
       this.startedAt = performance.now();
       this.first = { error, signature: signature(error) };
+      this.shrunkBy = diagnosed(error) ? this.shrunkFaults?.get(this.first.signature) : undefined;
       return true;
     }
     if (signature(error) !== this.first?.signature) return false;
@@ -100,7 +115,7 @@ export async function runProperty(
   runs: number,
   path?: string,
 ): Promise<CaseOutcome> {
-  const watch = new ShrinkWatch(env.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS);
+  const watch = new ShrinkWatch(env.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS, env.shrunkFaults);
   const ctx = shrinkingContext(env, watch);
   let firstDeath: unknown = null;
   const predicate = async (value: unknown): Promise<void> => {
@@ -168,7 +183,15 @@ async function confirmed(
     ...(p ? { path: p } : {}),
     ...(shrink ? { shrink, confirmed: shrink.confirmed } : {}),
   });
+  if (watch.shrunkBy !== undefined) {
+    const outcome = judged(watch.first?.error ?? error, found?.split(":")[0]);
+    return {
+      ...outcome,
+      message: `${outcome.message ?? ""} (not shrunk: the same fault was shrunk in ${watch.shrunkBy})`,
+    };
+  }
   if (found === undefined || replayPath !== undefined || watch.steps === 0) return judged(error, found);
+  if (watch.first && diagnosed(watch.first.error)) env.shrunkFaults?.set(watch.first.signature, c.id);
   const again = await runPath(c, env, seed, found);
   if (again.failed && signature(again.errorInstance) === watch.first?.signature)
     return judged(again.errorInstance, found, watch.report(true));
