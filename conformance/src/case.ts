@@ -48,6 +48,8 @@ export interface CaseContext {
   readonly fdLimit: number;
   /** Starts another instance of a launched target with at most `fdLimit` descriptors (the caller stops it). */
   launchLimited(): Promise<LaunchedTarget>;
+  /** Starts another instance of a launched target, as the run launched it (the caller stops it). */
+  launchInstance(): Promise<LaunchedTarget>;
   /** A pause long enough that the server really reads a partial question (Nagle is off). */
   readonly pauseMs: number;
 }

@@ -10,8 +10,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { closedForIdleness, expectUsable } from "../checks.js";
 import { ClientPool, type WireClient } from "../client.js";
-import { describeStatus, type LaunchedTarget, type ProcessEvidence } from "../target.js";
+import type { LaunchedTarget, ProcessEvidence } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
+import { withOwnInstance } from "./own-instance.js";
 
 /** Connections opened past the limit, so that some wait in the backlog whatever the server holds. */
 const PAST_THE_LIMIT = 32;
@@ -20,16 +21,6 @@ const CPU_WINDOW_MS = 3000;
 const CPU_SHARE = 0.25;
 /** Descriptors over the level before (plus the held connection) still counted as released. */
 const RELEASE_SLACK = 8;
-
-async function startLimited(ctx: CaseContext): Promise<LaunchedTarget> {
-  try {
-    return await ctx.launchLimited();
-  } catch (error) {
-    throw new Inconclusive(
-      `could not start the target with ${ctx.fdLimit} descriptors (util-linux prlimit, --fd-limit): ${(error as Error).message.split("\n")[0]}`,
-    );
-  }
-}
 
 async function evidenceOf(target: LaunchedTarget): Promise<ProcessEvidence> {
   const evidence = await target.processEvidence();
@@ -112,18 +103,6 @@ async function freshClientServed(ctx: CaseContext, pool: ClientPool, held: WireC
   }
 }
 
-/** A check that failed because the instance died is ROBUST-1, with its exit status. */
-function diedOr(target: LaunchedTarget, error: unknown): unknown {
-  const status = target.exitStatus();
-  if (status === null) return error;
-  const saw = error instanceof Violation ? `; the client saw: ${error.message}` : "";
-  return new Violation(
-    "ROBUST-1",
-    "the server to survive running out of descriptors",
-    `it exited (${describeStatus(status)})${saw}`,
-  );
-}
-
 async function exhaust(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
   const pool = new ClientPool(target.host, target.port, env.log, Math.max(ctx.waitMs, 5000), ctx.signal);
   try {
@@ -161,8 +140,6 @@ async function exhaust(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
       cpuMsOverWindow: cpuMs,
       windowMs: CPU_WINDOW_MS,
     };
-  } catch (error) {
-    throw diedOr(target, error);
   } finally {
     pool.dispose();
   }
@@ -179,16 +156,18 @@ export const descriptorCases: ConformanceCase[] = [
     // Its own instance: it can run beside the others (it measures only that instance's CPU).
     schedule: "background",
     async run(ctx, env) {
-      const target = await startLimited(ctx);
-      try {
-        const evidence = await exhaust(ctx, env, target);
-        return {
-          message: `${evidence.connectionsOpened} connections to a server allowed ${ctx.fdLimit} descriptors (it held ${evidence.fdsExhausted}): ${evidence.cpuMsOverWindow} ms of CPU in ${CPU_WINDOW_MS / 1000} s; the held connection served, a fresh one answered once they left`,
-          evidence,
-        };
-      } finally {
-        await target.stop({ graceMs: 2000 });
-      }
+      const what = `the target with ${ctx.fdLimit} descriptors (util-linux prlimit, --fd-limit)`;
+      const evidence = await withOwnInstance(
+        ctx,
+        ctx.launchLimited,
+        what,
+        "running out of descriptors",
+        (own, target) => exhaust(own, env, target),
+      );
+      return {
+        message: `${evidence.connectionsOpened} connections to a server allowed ${ctx.fdLimit} descriptors (it held ${evidence.fdsExhausted}): ${evidence.cpuMsOverWindow} ms of CPU in ${CPU_WINDOW_MS / 1000} s; the held connection served, a fresh one answered once they left`,
+        evidence,
+      };
     },
   }),
 ];

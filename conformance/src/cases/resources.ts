@@ -1,12 +1,14 @@
 /** Spec section 10: resources (RESOURCE-1/2), from the operating system's view of a launched target. */
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatSize } from "../bytes.js";
-import { type CaseContext, type ConformanceCase, scenario } from "../case.js";
+import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { expectReplies } from "../checks.js";
 import { churn, FIN_EVERY } from "../churn.js";
+import { ClientPool } from "../client.js";
 import { expectedReplies } from "../model.js";
-import type { ProcessEvidence } from "../target.js";
+import type { LaunchedTarget, ProcessEvidence } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
+import { withOwnInstance } from "./own-instance.js";
 
 async function evidenceOf(ctx: CaseContext): Promise<ProcessEvidence> {
   const evidence = await ctx.target.processEvidence();
@@ -112,56 +114,93 @@ function overMargin(w: { growth: number; served: number }): boolean {
 
 const memoryChurn = scenario({
   id: "resource.memory-churn",
-  title: `Memory back where it was after ${CHURN_COUNT} connections served one after another (FIN or reset)`,
+  title: `Memory back where it was after ${CHURN_COUNT} connections served one after another (FIN or reset), on its own instance`,
   section: "10",
   rules: ["RESOURCE-4"],
   launchedOnly: true,
-  schedule: "quiet",
-  async run(ctx, env) {
-    env.log.note(
-      `${CHURN_WARM_UP} connections to warm up, ${CHURN_CONCURRENCY} at a time: each asks, reads its reply, ends (1 in ${FIN_EVERY} with FIN, the others with a reset)`,
-    );
-    const fdsAtStart = (await evidenceOf(ctx)).fds;
-    await churnOrFail(ctx, DESCRIPTOR_CHECK_AFTER);
-    await descriptorsNotKept(ctx, fdsAtStart);
-    await churnOrFail(ctx, CHURN_WARM_UP - DESCRIPTOR_CHECK_AFTER);
-    const before = await rssWindow(ctx);
-    env.log.note(
-      `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,
-    );
-    const first = await churnWindow(ctx, before);
-    // A garbage-collected heap may grow for a while and settle; a leak grows in every window.
-    const more: ChurnWindow[] = [];
-    while (overMargin(more.at(-1) ?? first) && more.length < CONFIRM_WINDOWS)
-      more.push(await churnWindow(ctx, (more.at(-1) ?? first).after));
-    if (overMargin(more.at(-1) ?? first)) {
-      const windows = [first, ...more];
+  // Its own instance: it measures only that process, so it can run beside the others.
+  schedule: "background",
+  run: (ctx, env) =>
+    withOwnInstance(ctx, ctx.launchInstance, "another instance of the target", "connection churn", (own) =>
+      judgeChurn(own, env),
+    ),
+});
+
+/** RESOURCE-2: 16 idle connections and one holding half a question; the CPU used over 3 s. */
+async function judgeIdleCpu(ctx: CaseContext, env: RunEnv, target: LaunchedTarget) {
+  const pool = new ClientPool(target.host, target.port, env.log, Math.max(ctx.waitMs, 5000), ctx.signal);
+  try {
+    await Promise.all(Array.from({ length: 16 }, () => pool.open()));
+    const partial = await pool.open();
+    await partial.send((ctx.book.questions[0] as Buffer).subarray(0, 2));
+    await sleep(500);
+    const windowMs = 3000;
+    const a = await evidenceOf(ctx);
+    await sleep(windowMs);
+    const b = await evidenceOf(ctx);
+    const used = b.cpuMs - a.cpuMs;
+    const evidence = { cpuMsOverWindow: used, windowMs };
+    if (used > windowMs * 0.25) {
       throw new Violation(
-        "RESOURCE-4",
-        `memory back where it was after ${first.served} connections had come and gone, or settled over ${CONFIRM_WINDOWS} more windows like it (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
-        `RSS grew in every window: ${windows.map((w) => `+${formatSize(w.growth)} (${Math.round(w.growth / w.served)} bytes per connection)`).join(", ")}; ${formatSize(before.high)} -> ${formatSize((more.at(-1) ?? first).after.low)}`,
+        "RESOURCE-2",
+        `little CPU with only idle connections (at most 25% of a core over ${windowMs / 1000} s)`,
+        `${used} ms of CPU in ${windowMs} ms`,
       );
     }
-    const confirm = more.at(-1);
-    const { served, churnMs, growth, after } = first;
-    const evidence = {
-      connections: served,
-      churnMs: Math.round(churnMs),
-      rssBeforeBytes: before.high,
-      rssAfterBytes: after.low,
-      growthBytes: growth,
-      bytesPerConnection: Math.round(growth / served),
-      ...(confirm ? { confirmGrowthBytes: confirm.growth, confirmRssAfterBytes: confirm.after.low } : {}),
-    };
-    const settled = confirm
-      ? `; it settled after ${more.length} more windows of ${CHURN_COUNT} (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))} in the last)`
-      : "";
     return {
-      message: `${served} connections in ${(churnMs / 1000).toFixed(1)} s; RSS ${formatSize(before.high)} -> ${formatSize(after.low)} (${growth >= 0 ? "+" : "-"}${formatSize(Math.abs(growth))})${settled}`,
+      message: `its own instance: ${used} ms of CPU in ${windowMs / 1000} s with 17 idle connections`,
       evidence,
     };
-  },
-});
+  } finally {
+    pool.dispose();
+  }
+}
+
+/** The warm-up (descriptors checked after its first 2000), then the windows of churn, RSS judged. */
+async function judgeChurn(ctx: CaseContext, env: RunEnv) {
+  env.log.note(
+    `${CHURN_WARM_UP} connections to warm up, ${CHURN_CONCURRENCY} at a time: each asks, reads its reply, ends (1 in ${FIN_EVERY} with FIN, the others with a reset)`,
+  );
+  const fdsAtStart = (await evidenceOf(ctx)).fds;
+  await churnOrFail(ctx, DESCRIPTOR_CHECK_AFTER);
+  await descriptorsNotKept(ctx, fdsAtStart);
+  await churnOrFail(ctx, CHURN_WARM_UP - DESCRIPTOR_CHECK_AFTER);
+  const before = await rssWindow(ctx);
+  env.log.note(
+    `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,
+  );
+  const first = await churnWindow(ctx, before);
+  // A garbage-collected heap may grow for a while and settle; a leak grows in every window.
+  const more: ChurnWindow[] = [];
+  while (overMargin(more.at(-1) ?? first) && more.length < CONFIRM_WINDOWS)
+    more.push(await churnWindow(ctx, (more.at(-1) ?? first).after));
+  if (overMargin(more.at(-1) ?? first)) {
+    const windows = [first, ...more];
+    throw new Violation(
+      "RESOURCE-4",
+      `memory back where it was after ${first.served} connections had come and gone, or settled over ${CONFIRM_WINDOWS} more windows like it (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
+      `RSS grew in every window: ${windows.map((w) => `+${formatSize(w.growth)} (${Math.round(w.growth / w.served)} bytes per connection)`).join(", ")}; ${formatSize(before.high)} -> ${formatSize((more.at(-1) ?? first).after.low)}`,
+    );
+  }
+  const confirm = more.at(-1);
+  const { served, churnMs, growth, after } = first;
+  const evidence = {
+    connections: served,
+    churnMs: Math.round(churnMs),
+    rssBeforeBytes: before.high,
+    rssAfterBytes: after.low,
+    growthBytes: growth,
+    bytesPerConnection: Math.round(growth / served),
+    ...(confirm ? { confirmGrowthBytes: confirm.growth, confirmRssAfterBytes: confirm.after.low } : {}),
+  };
+  const settled = confirm
+    ? `; it settled after ${more.length} more windows of ${CHURN_COUNT} (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))} in the last)`
+    : "";
+  return {
+    message: `its own instance: ${served} connections in ${(churnMs / 1000).toFixed(1)} s; RSS ${formatSize(before.high)} -> ${formatSize(after.low)} (${growth >= 0 ? "+" : "-"}${formatSize(Math.abs(growth))})${settled}`,
+    evidence,
+  };
+}
 
 export const resourceCases: ConformanceCase[] = [
   scenario({
@@ -215,31 +254,20 @@ export const resourceCases: ConformanceCase[] = [
   }),
   scenario({
     id: "resource.idle-cpu",
-    title: "No CPU time while only idle connections are open",
+    title: "No CPU time while only idle connections are open, on its own instance",
     section: "10",
     rules: ["RESOURCE-2"],
     launchedOnly: true,
-    schedule: "quiet",
-    async run(ctx, env) {
-      await Promise.all(Array.from({ length: 16 }, () => env.clients.open()));
-      const partial = await env.clients.open();
-      await partial.send((ctx.book.questions[0] as Buffer).subarray(0, 2));
-      await sleep(500);
-      const windowMs = 3000;
-      const a = await evidenceOf(ctx);
-      await sleep(windowMs);
-      const b = await evidenceOf(ctx);
-      const used = b.cpuMs - a.cpuMs;
-      const evidence = { cpuMsOverWindow: used, windowMs };
-      if (used > windowMs * 0.25) {
-        throw new Violation(
-          "RESOURCE-2",
-          `little CPU with only idle connections (at most 25% of a core over ${windowMs / 1000} s)`,
-          `${used} ms of CPU in ${windowMs} ms`,
-        );
-      }
-      return { message: `${used} ms of CPU in ${windowMs / 1000} s with 17 idle connections`, evidence };
-    },
+    // Its own instance: it measures only that process, so it can run beside the others.
+    schedule: "background",
+    run: (ctx, env) =>
+      withOwnInstance(
+        ctx,
+        ctx.launchInstance,
+        "another instance of the target",
+        "idle connections",
+        (own, target) => judgeIdleCpu(own, env, target),
+      ),
   }),
   memoryChurn,
 ];

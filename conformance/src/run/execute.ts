@@ -62,6 +62,7 @@ export function contextFor(env: ExecutionEnv): CaseContext {
     fdLimit: env.fdLimit,
     unknownAnswered: env.unknownAnswered,
     launchLimited: () => session.launchLimited(env.fdLimit),
+    launchInstance: () => session.launchInstance(),
   };
 }
 

@@ -65,6 +65,11 @@ export class Session {
     return launchTarget(this.plan.spec, { ...this.launchOptions(), fdLimit });
   }
 
+  /** Another instance, launched as the run's target was. */
+  launchInstance(): Promise<LaunchedTarget> {
+    return launchTarget(this.plan.spec, this.launchOptions());
+  }
+
   /** True when the current target's process has exited. */
   died(): boolean {
     return died(this.target);
