@@ -5,6 +5,7 @@
 import type { CaseContext } from "../case.js";
 import { describeStatus, type LaunchedTarget } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
+import { within } from "../wait.js";
 
 /** Runs `body` against a fresh instance (from `launch`), which is stopped afterwards. */
 export async function withOwnInstance<T>(
@@ -20,6 +21,8 @@ export async function withOwnInstance<T>(
   try {
     return await body({ ...ctx, target }, target);
   } catch (error) {
+    // A socket error may come just before the process exit is reported: give it a moment.
+    if (target.exitStatus() === null) await within(target.exited(), 500);
     throw diedOr(target, error, survive);
   } finally {
     await target.stop({ graceMs: 2000 });
