@@ -212,21 +212,40 @@ function renderCompact(events: readonly WireEvent[]): string[] {
     g.count === 1 ? renderEvent(events[g.first] as WireEvent) : renderGroup(g),
   );
   const shapes = lines.map((line) => line.slice(10)); // the time left out
+  // The same lines on one connection after another (a step of every trickling client).
+  const anyConnection = shapes.map((shape) => shape.replace(/^c\d+ /, "c* "));
   const out: string[] = [];
   for (let i = 0; i < lines.length; ) {
-    let period = 2;
-    while (period <= MAX_CYCLE && repeatsAt(shapes, i, period) < MIN_REPEATS) period++;
-    if (period > MAX_CYCLE) {
+    const exact = cycleAt(shapes, i);
+    const cycle = exact ?? cycleAt(anyConnection, i);
+    if (!cycle) {
       out.push(lines[i++] as string);
       continue;
     }
-    const repeats = repeatsAt(shapes, i, period);
-    const last = groups[i + repeats * period - 1] as EventGroup;
+    const { period, repeats } = cycle;
+    const end = i + repeats * period;
+    const last = groups[end - 1] as EventGroup;
+    const again = exact
+      ? `${repeats - 1} more times`
+      : `on ${repeats - 1} more connections, to ${connectionOf(lines[end - 1])}`;
     out.push(...lines.slice(i, i + period));
-    out.push(`          ... the ${period} lines above ${repeats - 1} more times (until ${seconds(last.t1)})`);
-    i += repeats * period;
+    out.push(`          ... the ${period} lines above ${again} (until ${seconds(last.t1)})`);
+    i = end;
   }
   return out;
+}
+
+/** The shortest cycle of 2 to MAX_CYCLE lines from `start` repeated MIN_REPEATS times or more. */
+function cycleAt(shapes: readonly string[], start: number): { period: number; repeats: number } | undefined {
+  for (let period = 2; period <= MAX_CYCLE; period++) {
+    const repeats = repeatsAt(shapes, start, period);
+    if (repeats >= MIN_REPEATS) return { period, repeats };
+  }
+  return undefined;
+}
+
+function connectionOf(line: string | undefined): string {
+  return /^\s*\S+ (c\d+) /.exec(line ?? "")?.[1] ?? "?";
 }
 
 /** A run of same-shaped events shown as one: `c17..c272 connect ×256`, `c1 > "What?" ×300`. */

@@ -196,6 +196,19 @@ describe("transcripts", () => {
     expect(lines).toHaveLength(6);
   });
 
+  it("are compact: the same step on one connection after another is one step with a count", () => {
+    const log = new WireLog();
+    const trickling = Array.from({ length: 22 }, () => log.newConnectionId());
+    for (const conn of trickling) {
+      log.add(conn, "send", { bytes: Buffer.from("r n") });
+      log.add(conn, "pause", { text: "2500 ms" });
+    }
+    const lines = log.render().split("\n");
+    expect(lines.slice(0, 2).map((l) => l.slice(10))).toEqual(['c1 > "r n"', "c1 ~ pause 2500 ms"]);
+    expect(lines[2]).toMatch(/the 2 lines above on 21 more connections, to c22 \(until /);
+    expect(lines).toHaveLength(3);
+  });
+
   it("keep the head and the tail of very long conversations", () => {
     const log = new WireLog();
     for (let i = 0; i < 3000; i++) log.note(`event ${i}`, 1);
