@@ -55,7 +55,12 @@ async function holdingNow(
   pushed: number,
   owed: OwedReplies,
 ): Promise<Holding | null> {
-  const view = await serverView(reader, port, pushed);
+  let view = await serverView(reader, port, pushed);
+  // A busy host may miss a row in one read of /proc/net/tcp: look again before calling it invisible.
+  for (let i = 0; i < 3 && (view.read === null || view.kernelReplies === null) && !reader.ended; i++) {
+    await sleep(50);
+    view = await serverView(reader, port, pushed);
+  }
   if (view.read === null || view.kernelReplies === null) return null;
   return {
     pushed,
@@ -116,6 +121,7 @@ async function pushUntilHeld(
     reader.push(bytes);
     pushed += bytes.length;
     const holding = await settle(reader, port, pushed, owed, ctx.floorMs);
+    if (holding === null && reader.ended) break; // the server closed it: judged below
     if (holding === null) return null;
     if (holding.read < pushed) return holding; // it stopped reading: it holds more than its H
     const confirmed = holding.held > 0 ? await confirmHeld(reader, port, holding, owed) : null;
