@@ -10,9 +10,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type CaseContext, type ConformanceCase, type RunEnv, scenario } from "../case.js";
 import { closedForIdleness, expectUsable } from "../checks.js";
 import { ClientPool, type WireClient } from "../client.js";
-import type { LaunchedTarget, ProcessEvidence } from "../target.js";
-import { Inconclusive, Violation } from "../verdicts.js";
-import { withOwnInstance } from "./own-instance.js";
+import type { LaunchedTarget } from "../target.js";
+import { Violation } from "../verdicts.js";
+import { evidenceOf, withOwnInstance } from "./own-instance.js";
 
 /** Connections opened past the limit, so that some wait in the backlog whatever the server holds. */
 const PAST_THE_LIMIT = 32;
@@ -21,12 +21,6 @@ const CPU_WINDOW_MS = 3000;
 const CPU_SHARE = 0.25;
 /** Descriptors over the level before (plus the held connection) still counted as released. */
 const RELEASE_SLACK = 8;
-
-async function evidenceOf(target: LaunchedTarget): Promise<ProcessEvidence> {
-  const evidence = await target.processEvidence();
-  if (!evidence) throw new Inconclusive("no process evidence for the instance under the descriptor limit");
-  return evidence;
-}
 
 /** Opens `count` connections in batches; those the kernel refuses (a full backlog) are counted, not fatal. */
 async function openMany(pool: ClientPool, count: number): Promise<{ opened: WireClient[]; refused: number }> {

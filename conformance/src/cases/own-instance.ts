@@ -3,7 +3,7 @@
  * it): they measure that process alone, so they can run beside the other cases.
  */
 import type { CaseContext } from "../case.js";
-import { describeStatus, type LaunchedTarget } from "../target.js";
+import { describeStatus, type LaunchedTarget, type ProcessEvidence } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
 import { within } from "../wait.js";
 
@@ -39,4 +39,12 @@ function diedOr(target: LaunchedTarget, error: unknown, survive: string): unknow
     `the server to survive ${survive}`,
     `it exited (${describeStatus(status)})${saw}`,
   );
+}
+
+/** A launched target's process evidence (descriptors, CPU, RSS), or `error` when /proc does not show it. */
+export async function evidenceOf(target: LaunchedTarget): Promise<ProcessEvidence> {
+  const evidence = await target.processEvidence();
+  if (!evidence)
+    throw new Inconclusive("no process evidence: the target's process group is not visible in /proc");
+  return evidence;
 }

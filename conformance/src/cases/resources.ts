@@ -6,16 +6,9 @@ import { expectReplies } from "../checks.js";
 import { churn, FIN_EVERY } from "../churn.js";
 import { ClientPool } from "../client.js";
 import { expectedReplies } from "../model.js";
-import type { LaunchedTarget, ProcessEvidence } from "../target.js";
+import type { LaunchedTarget } from "../target.js";
 import { Inconclusive, Violation } from "../verdicts.js";
-import { withOwnInstance } from "./own-instance.js";
-
-async function evidenceOf(ctx: CaseContext): Promise<ProcessEvidence> {
-  const evidence = await ctx.target.processEvidence();
-  if (!evidence)
-    throw new Inconclusive("no process evidence: the target's process group is not visible in /proc");
-  return evidence;
-}
+import { evidenceOf, withOwnInstance } from "./own-instance.js";
 
 /** RESOURCE-4: connections served before the first RSS sample, then between the two. */
 const CHURN_WARM_UP = 20_000;
@@ -33,7 +26,7 @@ interface RssWindow {
 async function rssWindow(ctx: CaseContext, samples = 5, everyMs = 200): Promise<RssWindow> {
   const values: number[] = [];
   for (let i = 0; i < samples; i++) {
-    values.push((await evidenceOf(ctx)).rssBytes);
+    values.push((await evidenceOf(ctx.target)).rssBytes);
     if (i < samples - 1) await sleep(everyMs);
   }
   return { low: Math.min(...values), high: Math.max(...values) };
@@ -78,7 +71,7 @@ const DESCRIPTORS_KEPT = 64;
 /** RESOURCE-1 at once when the first connections of the churn left their descriptors behind. */
 async function descriptorsNotKept(ctx: CaseContext, before: number): Promise<void> {
   await sleep(200);
-  const { fds } = await evidenceOf(ctx);
+  const { fds } = await evidenceOf(ctx.target);
   if (fds > before + CHURN_CONCURRENCY + DESCRIPTORS_KEPT) {
     throw new Violation(
       "RESOURCE-1",
@@ -135,9 +128,9 @@ async function judgeIdleCpu(ctx: CaseContext, env: RunEnv, target: LaunchedTarge
     await partial.send((ctx.book.questions[0] as Buffer).subarray(0, 2));
     await sleep(500);
     const windowMs = 3000;
-    const a = await evidenceOf(ctx);
+    const a = await evidenceOf(ctx.target);
     await sleep(windowMs);
-    const b = await evidenceOf(ctx);
+    const b = await evidenceOf(ctx.target);
     const used = b.cpuMs - a.cpuMs;
     const evidence = { cpuMsOverWindow: used, windowMs };
     if (used > windowMs * 0.25) {
@@ -161,7 +154,7 @@ async function judgeChurn(ctx: CaseContext, env: RunEnv) {
   env.log.note(
     `${CHURN_WARM_UP} connections to warm up, ${CHURN_CONCURRENCY} at a time: each asks, reads its reply, ends (1 in ${FIN_EVERY} with FIN, the others with a reset)`,
   );
-  const fdsAtStart = (await evidenceOf(ctx)).fds;
+  const fdsAtStart = (await evidenceOf(ctx.target)).fds;
   await churnOrFail(ctx, DESCRIPTOR_CHECK_AFTER);
   await descriptorsNotKept(ctx, fdsAtStart);
   await churnOrFail(ctx, CHURN_WARM_UP - DESCRIPTOR_CHECK_AFTER);
@@ -169,20 +162,22 @@ async function judgeChurn(ctx: CaseContext, env: RunEnv) {
   env.log.note(
     `RSS after the warm-up: ${formatSize(before.low)}..${formatSize(before.high)}; ${CHURN_COUNT} more connections`,
   );
-  const first = await churnWindow(ctx, before);
   // A garbage-collected heap may grow for a while and settle; a leak grows in every window.
-  const more: ChurnWindow[] = [];
-  while (overMargin(more.at(-1) ?? first) && more.length < CONFIRM_WINDOWS)
-    more.push(await churnWindow(ctx, (more.at(-1) ?? first).after));
-  if (overMargin(more.at(-1) ?? first)) {
-    const windows = [first, ...more];
+  const windows = [await churnWindow(ctx, before)];
+  let last = windows[0] as ChurnWindow;
+  while (overMargin(last) && windows.length <= CONFIRM_WINDOWS) {
+    last = await churnWindow(ctx, last.after);
+    windows.push(last);
+  }
+  const first = windows[0] as ChurnWindow;
+  if (overMargin(last)) {
     throw new Violation(
       "RESOURCE-4",
       `memory back where it was after ${first.served} connections had come and gone, or settled over ${CONFIRM_WINDOWS} more windows like it (RSS growth at most ${formatSize(CHURN_GROWTH_BYTES)} or ${CHURN_BYTES_PER_CONNECTION} bytes per connection)`,
-      `RSS grew in every window: ${windows.map((w) => `+${formatSize(w.growth)} (${Math.round(w.growth / w.served)} bytes per connection)`).join(", ")}; ${formatSize(before.high)} -> ${formatSize((more.at(-1) ?? first).after.low)}`,
+      `RSS grew in every window: ${windows.map((w) => `+${formatSize(w.growth)} (${Math.round(w.growth / w.served)} bytes per connection)`).join(", ")}; ${formatSize(before.high)} -> ${formatSize(last.after.low)}`,
     );
   }
-  const confirm = more.at(-1);
+  const confirm = windows.length > 1 ? last : undefined;
   const { served, churnMs, growth, after } = first;
   const evidence = {
     connections: served,
@@ -194,7 +189,7 @@ async function judgeChurn(ctx: CaseContext, env: RunEnv) {
     ...(confirm ? { confirmGrowthBytes: confirm.growth, confirmRssAfterBytes: confirm.after.low } : {}),
   };
   const settled = confirm
-    ? `; it settled after ${more.length} more windows of ${CHURN_COUNT} (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))} in the last)`
+    ? `; it settled after ${windows.length - 1} more windows of ${CHURN_COUNT} (${confirm.growth >= 0 ? "+" : "-"}${formatSize(Math.abs(confirm.growth))} in the last)`
     : "";
   return {
     message: `its own instance: ${served} connections in ${(churnMs / 1000).toFixed(1)} s; RSS ${formatSize(before.high)} -> ${formatSize(after.low)} (${growth >= 0 ? "+" : "-"}${formatSize(Math.abs(growth))})${settled}`,
@@ -212,7 +207,7 @@ export const resourceCases: ConformanceCase[] = [
     schedule: "quiet",
     async run(ctx, env) {
       await sleep(200);
-      const before = await evidenceOf(ctx);
+      const before = await evidenceOf(ctx.target);
       const question = ctx.book.questions[0] as Buffer;
       const { replies } = expectedReplies(ctx.book, ctx.limits.maxQuestion, question);
       const clients = await Promise.all(
@@ -220,7 +215,7 @@ export const resourceCases: ConformanceCase[] = [
       );
       await Promise.all(clients.map((c) => c.send(question)));
       for (const c of clients) await expectReplies(ctx, c, replies, { rule: "ANSWER-1" });
-      const during = await evidenceOf(ctx);
+      const during = await evidenceOf(ctx.target);
       clients.forEach((c, i) => {
         if (i % 4 === 0) c.reset();
         else if (i % 4 === 1) c.finish();
@@ -228,10 +223,10 @@ export const resourceCases: ConformanceCase[] = [
         else c.destroy();
       });
       const deadline = performance.now() + 5 * ctx.floorMs;
-      let after = await evidenceOf(ctx);
+      let after = await evidenceOf(ctx.target);
       while (after.fds > before.fds && performance.now() < deadline) {
         await sleep(200);
-        after = await evidenceOf(ctx);
+        after = await evidenceOf(ctx.target);
       }
       const evidence = { fdsBefore: before.fds, fdsWith48Clients: during.fds, fdsAfter: after.fds };
       if (during.fds < before.fds + 48) {
