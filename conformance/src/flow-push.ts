@@ -76,6 +76,12 @@ export interface FlowPushOptions {
   readonly windowMs: number;
   readonly serverPort: number;
   readonly signal: AbortSignal;
+  /**
+   * Judge "held more than the ceiling of H while still reading" from the kernel's queues: only
+   * when the socket's far end is the server process itself. Behind a proxy, questions the proxy
+   * read may still be on their way to the server, and would be counted as replies held.
+   */
+  readonly judgeCeiling: boolean;
 }
 
 /**
@@ -144,7 +150,7 @@ export async function pushWhileServerReads(
       stalled = !client.ended;
       break;
     }
-    if (chunker.bytes - checkedAt < 16 * CHUNK) continue;
+    if (!options.judgeCeiling || chunker.bytes - checkedAt < 16 * CHUNK) continue;
     checkedAt = chunker.bytes;
     const view = await serverView(client, options.serverPort, chunker.bytes);
     if (view.read === null || view.kernelReplies === null) continue;

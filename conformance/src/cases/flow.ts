@@ -111,6 +111,7 @@ export async function pushWithoutReading(
     windowMs: ctx.floorMs,
     serverPort: ctx.target.port,
     signal: ctx.signal,
+    judgeCeiling: ctx.target.launched, // a launched target's socket is its own, not a proxy's
   });
   const pushedAt = performance.now();
   if (push.stalled) sampler.mark("writes stalled", env.log.now() - ctx.floorMs);

@@ -1,7 +1,7 @@
 /** The documented margins of judgements that are not exact (in every report, and in conformance/README.md). */
 export const MARGINS: Record<string, string> = {
   "slow-reader stall":
-    "the writes of a client that reads nothing have stalled when the server read under 1 KiB of them over a quiet floor (from /proc/net/tcp; where the server's end is not visible, when no 'drain' came within it); cap 128 MiB pushed; FLOW-2 fails at once when the server kept reading while it held more than 16 MiB + 1 MiB (the replies owed for what it read, less those in the kernels); the replies are then read back in full up to 32 MiB owed, past that the first 16 MiB are verified and the client resets",
+    "the writes of a client that reads nothing have stalled when the server read under 1 KiB of them over a quiet floor (from /proc/net/tcp; where the server's end is not visible, when no 'drain' came within it); cap 128 MiB pushed; FLOW-2 fails at once when a launched server kept reading while it held more than 16 MiB + 1 MiB (the replies owed for what it read, less those in the kernels); the replies are then read back in full up to 32 MiB owed, past that the first 16 MiB are verified and the client resets",
   "held half-close":
     "the FIN is sent once the server has read every byte pushed and holds replies the kernels refused, twice in a row; inconclusive if the kernels took every reply to 2 MiB of questions",
   "memory churn":
