@@ -5,6 +5,7 @@
 import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { drained } from "@bridgekeeper/client-kit";
+import type { StallWatch } from "./run/lane.js";
 import type { WireLog } from "./wirelog.js";
 
 export type WaitOutcome = "done" | "closed" | "timeout";
@@ -45,6 +46,8 @@ export class WireClient {
   openSibling: () => Promise<WireClient> = () => Promise.reject(new Error("no pool"));
   /** How many of the suite's connections to this server are open now, every case's (set by the pool). */
   openToServer: () => number = () => 0;
+  /** Lets the case's lane go when a progress wait stalls (set by the pool of a case in turn). */
+  stallWatch: StallWatch | undefined;
   private readonly keep: boolean;
   private readonly logReceived: boolean;
 
@@ -221,21 +224,33 @@ export class WireClient {
 
   /** Resolves when `ready()` holds, the connection ends, or no byte arrived for `idleMs`. */
   waitUntil(ready: () => boolean, idleMs: number): Promise<WaitOutcome> {
+    const watch = this.stallWatch && idleMs >= this.stallWatch.progressWaitMs ? this.stallWatch : undefined;
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      let stall: NodeJS.Timeout | undefined;
+      const stop = (): void => {
+        clearTimeout(timer);
+        clearTimeout(stall);
+      };
       const arm = (): void => {
-        if (timer) clearTimeout(timer);
+        stop();
         timer = setTimeout(() => {
+          clearTimeout(stall);
           this.waiters = this.waiters.filter((w) => w !== check);
           resolve("timeout");
         }, idleMs);
+        if (watch)
+          stall = setTimeout(
+            () => watch.hold.release(`no byte for ${watch.stallMs / 1000} s of a reply owed`),
+            watch.stallMs,
+          );
       };
       const check = (): void => {
         if (ready()) {
-          clearTimeout(timer);
+          stop();
           resolve("done");
         } else if (this.ended) {
-          clearTimeout(timer);
+          stop();
           resolve("closed");
         } else {
           arm();
@@ -284,6 +299,7 @@ export class ClientPool {
     readonly log: WireLog,
     private readonly connectTimeoutMs: number,
     private readonly signal?: AbortSignal,
+    private readonly stallWatch?: StallWatch,
   ) {
     signal?.addEventListener("abort", this.onAbort, { once: true });
   }
@@ -297,6 +313,7 @@ export class ClientPool {
     if (this.everyClient.length < 1024) this.everyClient.push(client);
     client.companions = () => this.everyClient;
     client.openSibling = () => this.open();
+    client.stallWatch = this.stallWatch;
     const address = `${this.host}:${this.port}`;
     countOpen(address, 1);
     client.openToServer = () => openByAddress.get(address) ?? 0;

@@ -87,6 +87,7 @@ function prettyCase(c: CaseResult, paint: Paint): string[] {
   if (c.message) lines.push(indent(c.message, "         "));
   for (const n of c.notJudged ?? []) lines.push(`         not judged: ${n.rule} (${n.reason})`);
   if (c.overlapped) lines.push(`         ran beside: ${c.overlapped.join(", ")}`);
+  if (c.letGo) lines.push(`         let the next case start: ${c.letGo}`);
   if (c.evidence)
     lines.push(
       `         evidence: ${Object.entries(c.evidence)

@@ -48,6 +48,10 @@ export interface CaseResult {
   evidence?: Record<string, number | string>;
   /** The cases that ran at the same time as this one (the runner overlaps cases that mostly wait). */
   overlapped?: string[];
+  /** When the run of the case reported here started, in ms after the first case started. */
+  startMs?: number;
+  /** Why and when the case let the next one start beside it (it only waited: a reply missing, or shrinking). */
+  letGo?: string;
   /** Rules the case checks but could not judge for this target in this run, each with why. */
   notJudged?: NotJudged[];
   /** Marked by the expect file: a known failure that does not fail the run. */

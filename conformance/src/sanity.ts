@@ -2,6 +2,7 @@
 import { ANSWER_END } from "@bridgekeeper/spec";
 import { WireClient } from "./client.js";
 import type { AnswerBook } from "./model.js";
+import type { StallWatch } from "./run/lane.js";
 import { WireLog } from "./wirelog.js";
 
 export type SanityState = "ok" | "wrong-answer" | "silent" | "refused";
@@ -12,12 +13,13 @@ export interface SanityResult {
   readonly rttMs: number;
 }
 
-/** One lock-step question on a fresh connection. */
+/** One lock-step question on a fresh connection (around a case in turn: its lane's stall watch). */
 export async function sanityCheck(
   host: string,
   port: number,
   book: AnswerBook,
   waitMs: number,
+  stall?: StallWatch,
 ): Promise<SanityResult> {
   const log = new WireLog();
   let client: WireClient;
@@ -26,6 +28,7 @@ export async function sanityCheck(
   } catch (error) {
     return { state: "refused", detail: (error as Error).message, rttMs: 0 };
   }
+  client.stallWatch = stall;
   try {
     const question = book.questions[0] as Buffer;
     const answer = book.answers[0] as Buffer;

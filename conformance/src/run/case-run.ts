@@ -11,6 +11,7 @@ import { type SanityResult, sanityCheck } from "../sanity.js";
 import type { ProcessEvidence } from "../target.js";
 import { type ExecutionEnv, executeCase } from "./execute.js";
 import { type CaseOutcome, judge } from "./judge.js";
+import { stallWatchFor } from "./lane.js";
 import type { RunPlan } from "./plan.js";
 import { replayCommandFor } from "./replay-command.js";
 import { died } from "./session.js";
@@ -36,7 +37,13 @@ export interface CaseRun {
 
 function sanity(env: CaseRunEnv): Promise<SanityResult> {
   const { target } = env.session;
-  return sanityCheck(target.host, target.port, env.book, env.waits.waitMs);
+  return sanityCheck(
+    target.host,
+    target.port,
+    env.book,
+    env.waits.waitMs,
+    stallWatchFor(env.hold, env.waits),
+  );
 }
 
 /** The target answered before the case and does not after (or stopped accepting connections). */

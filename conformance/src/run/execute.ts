@@ -19,6 +19,7 @@ import { Inconclusive, Violation } from "../verdicts.js";
 import { within } from "../wait.js";
 import { WireLog } from "../wirelog.js";
 import { type CaseOutcome, judge, violationOutcome } from "./judge.js";
+import { type LaneHold, stallWatchFor } from "./lane.js";
 import { runProperty } from "./property.js";
 import { died, type Session } from "./session.js";
 import type { Waits } from "./waits.js";
@@ -43,6 +44,8 @@ export interface ExecutionEnv {
   readonly fdLimit: number;
   /** Whether the target answered an unknown question asked before the cases. */
   readonly unknownAnswered: boolean;
+  /** The case's hold on the lane of cases in turn, let go once the case only waits. */
+  readonly hold?: LaneHold;
 }
 
 export function contextFor(env: ExecutionEnv): CaseContext {
@@ -58,7 +61,14 @@ export function contextFor(env: ExecutionEnv): CaseContext {
     pauseMs: waits.pauseMs,
     signal: session.signal,
     pool: (log: WireLog) =>
-      new ClientPool(target.host, target.port, log, Math.max(waits.waitMs, 5000), session.signal),
+      new ClientPool(
+        target.host,
+        target.port,
+        log,
+        Math.max(waits.waitMs, 5000),
+        session.signal,
+        stallWatchFor(env.hold, waits),
+      ),
     fdLimit: env.fdLimit,
     unknownAnswered: env.unknownAnswered,
     launchLimited: () => session.launchLimited(env.fdLimit),

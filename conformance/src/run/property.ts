@@ -8,8 +8,9 @@
  *   once, which ends the shrink at the smallest counterexample found so far;
  * - the final counterexample is confirmed with the full waits; if it does not fail the same way,
  *   the first counterexample (found with the full waits) is reported instead;
- * - a fault already shrunk in this run (the same rule and diagnosis, in an earlier case) is not
- *   shrunk again: its first counterexample stands, and the report names the case that shrank it.
+ * - a fault already shrunk in this run (the same rule and diagnosis, by a case before or beside) is not
+ *   shrunk again: its first counterexample stands, and the report names the case that shrank it;
+ * - a FAIR-1 failure is not shrunk (FAIR_NOT_SHRUNK says why): its first counterexample stands.
  */
 import { firstLine } from "@bridgekeeper/spec";
 import * as fc from "fast-check";
@@ -17,6 +18,7 @@ import type { CaseContext, PropertyCase } from "../case.js";
 import { Inconclusive, Violation } from "../verdicts.js";
 import { contextFor, type ExecutionEnv, runOnce } from "./execute.js";
 import { type CaseOutcome, judge } from "./judge.js";
+import { stallMsFor } from "./lane.js";
 import { died } from "./session.js";
 
 const PROPERTY_TIME_BUDGET_MS = 90_000;
@@ -45,23 +47,32 @@ function signature(error: unknown): string {
   return error.diagnosis ? `${error.rule}/${error.diagnosis.id}` : error.rule;
 }
 
+/**
+ * Why a FAIR-1 failure is not shrunk: which connection goes unanswered depends on when the case's
+ * other connections, and those of the cases beside it, are served, not on the case's bytes. Its
+ * shrinks made a step or two in the whole budget, and their results did not fail again.
+ */
+const FAIR_NOT_SHRUNK =
+  "a FAIR-1 failure depends on the timing of the other connections, not on the case's bytes";
+
 class ShrinkWatch {
   shrinking = false;
   startedAt = 0;
   steps = 0;
   tried = 0;
   first: { error: unknown; signature: string } | undefined;
-  /** The earlier case that shrank the same fault: this one keeps its first counterexample. */
-  shrunkBy: string | undefined;
+  /** Why this failure is not shrunk (its first counterexample stands), if it is not. */
+  notShrunk: string | undefined;
 
   constructor(
     private readonly budgetMs: number,
     private readonly shrunkFaults: Map<string, string> | undefined,
+    private readonly caseId: string,
   ) {}
 
   get spent(): boolean {
     return (
-      this.shrinking && (this.shrunkBy !== undefined || performance.now() - this.startedAt > this.budgetMs)
+      this.shrinking && (this.notShrunk !== undefined || performance.now() - this.startedAt > this.budgetMs)
     );
   }
 
@@ -71,7 +82,13 @@ class ShrinkWatch {
       this.shrinking = true;
       this.startedAt = performance.now();
       this.first = { error, signature: signature(error) };
-      this.shrunkBy = diagnosed(error) ? this.shrunkFaults?.get(this.first.signature) : undefined;
+      if (error instanceof Violation && error.rule === "FAIR-1") this.notShrunk = FAIR_NOT_SHRUNK;
+      else if (diagnosed(error)) {
+        // Claimed as the shrink starts: a case running beside this one does not shrink it again.
+        const by = this.shrunkFaults?.get(this.first.signature);
+        if (by === undefined) this.shrunkFaults?.set(this.first.signature, this.caseId);
+        else if (by !== this.caseId) this.notShrunk = `the same fault was shrunk in ${by}`;
+      }
       return true;
     }
     if (signature(error) !== this.first?.signature) return false;
@@ -92,7 +109,7 @@ class ShrinkWatch {
 
 /** The case's context, with the short wait for missing replies once the watch is shrinking. */
 function shrinkingContext(env: ExecutionEnv, watch: ShrinkWatch): CaseContext {
-  const shortWaitMs = Math.max(1000, Math.ceil(20 * env.waits.rttMs));
+  const shortWaitMs = stallMsFor(env.waits.rttMs);
   return {
     ...contextFor(env),
     get waitMs() {
@@ -115,7 +132,7 @@ export async function runProperty(
   runs: number,
   path?: string,
 ): Promise<CaseOutcome> {
-  const watch = new ShrinkWatch(env.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS, env.shrunkFaults);
+  const watch = new ShrinkWatch(env.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS, env.shrunkFaults, c.id);
   const ctx = shrinkingContext(env, watch);
   let firstDeath: unknown = null;
   const predicate = async (value: unknown): Promise<void> => {
@@ -127,7 +144,11 @@ export async function runProperty(
       await runOnce((run) => c.check(ctx, value, run), ctx);
     } catch (error) {
       if (died(env.target) && firstDeath === null) firstDeath = error;
-      if (firstDeath === error || watch.counts(error)) throw error;
+      if (firstDeath === error) throw error;
+      if (watch.counts(error)) {
+        env.hold?.release("shrinking a failure");
+        throw error;
+      }
     }
   };
   const details = await fc.check(fc.asyncProperty(c.arbitrary(ctx), predicate), {
@@ -183,15 +204,14 @@ async function confirmed(
     ...(p ? { path: p } : {}),
     ...(shrink ? { shrink, confirmed: shrink.confirmed } : {}),
   });
-  if (watch.shrunkBy !== undefined) {
+  if (watch.notShrunk !== undefined) {
     const outcome = judged(watch.first?.error ?? error, found?.split(":")[0]);
     return {
       ...outcome,
-      message: `${outcome.message ?? ""} (not shrunk: the same fault was shrunk in ${watch.shrunkBy})`,
+      message: `${outcome.message ?? ""} (not shrunk: ${watch.notShrunk})`,
     };
   }
   if (found === undefined || replayPath !== undefined || watch.steps === 0) return judged(error, found);
-  if (watch.first && diagnosed(watch.first.error)) env.shrunkFaults?.set(watch.first.signature, c.id);
   const again = await runPath(c, env, seed, found);
   if (again.failed && signature(again.errorInstance) === watch.first?.signature)
     return judged(again.errorInstance, found, watch.report(true));

@@ -9,6 +9,7 @@ import { writeFailureFile } from "../replay.js";
 import type { CaseResult, FuzzFinding } from "../report.js";
 import type { ProcessEvidence } from "../target.js";
 import { type CaseRun, type CaseRunEnv, runCaseInSequence } from "./case-run.js";
+import { LaneHold } from "./lane.js";
 import { caseSeed, type RunPlan } from "./plan.js";
 import { failureFileFor } from "./replay-command.js";
 
@@ -101,32 +102,71 @@ class ScheduleState {
   }
 }
 
+/** At most this many cases that let go of the lane go on beside the one holding it. */
+const MAX_LET_GO = 4;
+
+/** Cases running beside the lane: background ones, or ones that let go of it. */
+class Beside {
+  private readonly running = new Set<Promise<void>>();
+
+  add(run: Promise<void>): void {
+    this.running.add(run);
+    const remove = (): void => {
+      this.running.delete(run);
+    };
+    run.then(remove, remove);
+  }
+
+  /** Resolves once fewer than `max` are running. */
+  async room(max: number): Promise<void> {
+    while (this.running.size >= max) await Promise.race(this.running);
+  }
+
+  async ended(): Promise<void> {
+    await Promise.all(this.running);
+  }
+}
+
 /**
- * Runs the schedule. Round 0: background cases start and go on beside the others; a quiet case (or
- * one that stops the target) first waits for every background case to end.
+ * Runs the schedule. Round 0: background cases start and go on beside the others; a case in turn
+ * holds the lane until it ends or lets go (it only waits), then the next starts; a quiet case (or
+ * one that stops the target) first waits for every case beside the lane to end. Later (fuzz)
+ * rounds run one case at a time.
  */
 export async function runSchedule(plan: RunPlan, env: CaseRunEnv): Promise<ScheduleOutcome> {
   const deadline = plan.options.fuzzMs !== undefined ? Date.now() + plan.options.fuzzMs : undefined;
   const state = new ScheduleState(plan);
-  const background: Promise<void>[] = [];
+  const background = new Beside();
+  const letGo = new Beside();
   const clock = performance.now();
-  const runOne = async (c: ConformanceCase, round: number, seed: number): Promise<void> => {
+  const runOne = async (c: ConformanceCase, round: number, seed: number, hold?: LaneHold): Promise<void> => {
     const from = performance.now() - clock;
-    const run = await runCaseInSequence(c, seed, env);
+    const run = await runCaseInSequence(c, seed, hold ? { ...env, hold } : env);
+    run.result.startMs = Math.round(from);
+    if (hold?.releasedBecause) run.result.letGo = hold.releasedBecause;
     // Results keep the suite's order (by section), whatever order the schedule ran them in.
     await state.record(plan.suite.indexOf(c), round, run, { id: c.id, from, to: performance.now() - clock });
   };
   for (const { c, round, seed } of scheduled(plan, deadline)) {
     if (env.session.signal.aborted || env.session.dead || state.incompleteReason) break;
     state.rounds = round + 1;
+    const alone = c.schedule === "quiet" || c.last || round > 0;
     if (round === 0 && c.schedule === "background" && plan.cases.length > 1) {
-      background.push(runOne(c, round, seed));
+      background.add(runOne(c, round, seed));
       continue;
     }
-    if (c.schedule === "quiet" || c.last || round > 0) await Promise.all(background.splice(0));
-    await runOne(c, round, seed);
+    if (alone) {
+      await Promise.all([background.ended(), letGo.ended()]);
+      await runOne(c, round, seed);
+      continue;
+    }
+    await letGo.room(MAX_LET_GO);
+    const hold = new LaneHold();
+    const run = runOne(c, round, seed, hold);
+    const ended = await Promise.race([run.then(() => true), hold.released.then(() => false)]);
+    if (!ended) letGo.add(run);
   }
-  await Promise.all(background);
+  await Promise.all([background.ended(), letGo.ended()]);
   if (env.session.signal.aborted) state.incompleteReason = "interrupted";
   return {
     cases: state.cases(),
