@@ -5,9 +5,11 @@ import { mixedQuestion, type ResetPoint, resetPoint, splitPoints } from "../arbi
 
 import { type CaseContext, type ConformanceCase, property, type RunEnv, scenario } from "../case.js";
 import { expectClose, expectReplies, expectUsable } from "../checks.js";
+import type { WireClient } from "../client.js";
 import { play, withPauses } from "../faults.js";
 import { type ExpectedReply, expectedReplies } from "../model.js";
 import { QuestionChunker } from "../stream.js";
+import { bytesReadByServer } from "../tcp-queues.js";
 import { Violation } from "../verdicts.js";
 import { halfCloseHeld } from "./half-close-held.js";
 
@@ -25,9 +27,40 @@ const unfinishedTail = fc
   );
 
 /**
- * Replies missing after a FIN are HALF-1 only if the FIN made the difference: the same writes on
- * a fresh connection, without it, must get them. If they do not, that connection's failure (and
- * its diagnosis) is the defect.
+ * Replies missing after a FIN while connections of the cases beside this one are open, on a
+ * connection the server had not come to yet: it had read none of its bytes, or its replies all
+ * came after the wait. The server serves a bounded number of clients at a time; the FIN made no
+ * difference (FAIR-1, not HALF-1).
+ */
+async function servedLateBehindOthers(
+  ctx: CaseContext,
+  client: WireClient,
+  owed: Buffer,
+  afterFin: Violation,
+): Promise<Violation | undefined> {
+  const others = client.openToServer() - client.companions().filter((c) => !c.closed).length;
+  if (others <= 0) return undefined;
+  const late = client.receivedCount >= owed.length && client.received.subarray(0, owed.length).equals(owed);
+  const unread =
+    !late &&
+    client.receivedCount === 0 &&
+    !client.ended &&
+    (await bytesReadByServer(client.localPort, ctx.target.port, client.writtenCount)) === 0;
+  if (!late && !unread) return undefined;
+  const what = late
+    ? `the replies owed on c${client.id} all came after the wait`
+    : `the server had read none of the ${client.writtenCount} bytes of c${client.id} (they are still in its receive queue)`;
+  return afterFin.diagnosed({
+    id: "blocked-behind-other-connections",
+    rule: "FAIR-1",
+    explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
+  });
+}
+
+/**
+ * Replies missing after a FIN are HALF-1 only if the FIN made the difference: the server read the
+ * connection, and the same writes on a fresh connection, without the FIN, get them. If they do
+ * not, that connection's failure (and its diagnosis) is the defect.
  */
 async function missingWithoutFinToo(
   ctx: CaseContext,
@@ -78,7 +111,10 @@ export const closingCases: ConformanceCase[] = [
         });
       } catch (error) {
         if (!(error instanceof Violation) || error.kind !== "missing" || mustClose) throw error;
-        throw await missingWithoutFinToo(ctx, env, value, replies, error);
+        throw (
+          (await servedLateBehindOthers(ctx, client, Buffer.concat(replies.map((r) => r.reply)), error)) ??
+          (await missingWithoutFinToo(ctx, env, value, replies, error))
+        );
       }
       await expectClose(
         ctx,
