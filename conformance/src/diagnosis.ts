@@ -44,12 +44,15 @@ interface Framing {
    *  received up to a read holding '?' is one question. */
   readonly reads: "stream" | "drop-partial" | "first-only" | "whole";
   readonly answerUnfinishedAtFin: boolean;
+  /** Each read is decoded as UTF-8 on its own and encoded again: a character split across reads becomes U+FFFD. */
+  readonly utf8PerRead?: boolean;
   /** The question limit it applies (Infinity: none). */
   readonly maxQuestion: number;
 }
 
 /** A server reads at most this much at a time (Node's and most servers' read size). */
 const READ_SIZE = 64 * 1024;
+const UTF8 = new TextDecoder("utf-8");
 
 /**
  * How the server may have read the client's writes: `joins[i]` says that write i + 1 arrived in
@@ -97,7 +100,7 @@ function framedReplies(c: Conversation, f: Framing, joins: readonly boolean[] = 
   let pending: number[] = [];
   const ask = (question: number[]): void => void out.push(c.book.replyTo(Buffer.from(question)));
   for (const write of readsOf(c.writes, joins)) {
-    let bytes = Array.from(write);
+    let bytes = Array.from(f.utf8PerRead ? Buffer.from(UTF8.decode(write), "utf8") : write);
     if (f.reads === "first-only") {
       const mark = bytes.indexOf(QUESTION_END);
       if (mark >= 0) bytes = bytes.slice(0, mark + 1);
@@ -141,6 +144,22 @@ const CORRECT: Framing = {
   maxQuestion: 0,
 };
 
+/**
+ * A server that decodes each read as UTF-8: where the bytes sent are UTF-8 as a whole, it broke
+ * the characters split across reads (FRAME-4); otherwise bytes that are not UTF-8 (FRAME-3).
+ */
+function utf8PerRead(c: Conversation): Diagnosis {
+  const sent = Buffer.concat(c.writes);
+  const isUtf8 = Buffer.from(UTF8.decode(sent), "utf8").equals(sent);
+  return {
+    id: "utf8-per-read",
+    rule: isUtf8 ? "FRAME-4" : "FRAME-3",
+    explanation: isUtf8
+      ? "the replies are those of a server that decodes each read as UTF-8 on its own: a character split across reads becomes U+FFFD"
+      : "the replies are those of a server that decodes its reads as UTF-8: bytes that are not UTF-8 become U+FFFD",
+  };
+}
+
 /** The framing faults, each changed in one way from the correct framing. */
 function framingHypotheses(c: Conversation): Array<{ framing: Framing; diagnosis: Diagnosis }> {
   const correct = { ...CORRECT, maxQuestion: c.maxQuestion };
@@ -171,6 +190,10 @@ function framingHypotheses(c: Conversation): Array<{ framing: Framing; diagnosis
         explanation:
           "only the first question of each read is answered: the bytes after the first '?' of a read are lost",
       },
+    },
+    {
+      framing: { ...correct, utf8PerRead: true },
+      diagnosis: utf8PerRead(c),
     },
     {
       framing: { ...correct, reads: "whole" },
@@ -344,8 +367,8 @@ function onlyMissing(c: Conversation, predicted: Buffer, correct: Buffer): boole
 
 /**
  * The framing fault that explains what came back. When several explain the same bytes, the one
- * under the check's own rule (`checkRule`) is taken; otherwise the bytes do not tell them apart
- * and none is named.
+ * that needs the fewest writes coalesced into one read is taken; among those, the one under the
+ * check's own rule (`checkRule`); otherwise the bytes do not tell them apart and none is named.
  */
 function framingFault(
   c: Conversation,
@@ -353,19 +376,24 @@ function framingFault(
   correct: Buffer,
   checkRule?: string,
 ): Diagnosis | undefined {
-  const matches = framingHypotheses(c)
-    .filter(({ framing }) => {
-      const predicted = predictions(c, framing).find((p) => p.equals(received));
-      return predicted !== undefined && !predicted.equals(correct) && !onlyMissing(c, predicted, correct);
-    })
-    .map(({ diagnosis }) => diagnosis);
+  const explained = framingHypotheses(c).flatMap(({ framing, diagnosis }) => {
+    const joins = predictions(c, framing)
+      .filter(
+        (p) =>
+          p.replies.equals(received) && !p.replies.equals(correct) && !onlyMissing(c, p.replies, correct),
+      )
+      .map((p) => p.joins);
+    return joins.length > 0 ? [{ diagnosis, joins: Math.min(...joins) }] : [];
+  });
+  const fewest = Math.min(...explained.map((e) => e.joins));
+  const matches = explained.filter((e) => e.joins === fewest).map((e) => e.diagnosis);
   if (matches.length <= 1) return matches[0];
   const own = matches.find((d) => d.rule === checkRule);
   if (own) return own;
   // Faults of framing by reads that these bytes cannot tell apart: named by what they share.
   const ids = matches.map((d) => d.id);
   if (!ids.every((id) => READ_FAULTS.has(id))) return undefined;
-  return ids.includes("framing-per-read") ? FRAMED_BY_READS : PIPELINED_LOST;
+  return ids.includes("framing-per-read") || ids.includes("utf8-per-read") ? FRAMED_BY_READS : PIPELINED_LOST;
 }
 
 /** The faults of a server that frames its reads, not the byte stream. */
@@ -373,6 +401,7 @@ const READ_FAULTS: ReadonlySet<string> = new Set([
   "framing-per-read",
   "first-question-per-read",
   "read-as-one-question",
+  "utf8-per-read",
 ]);
 
 const FRAMED_BY_READS: Diagnosis = {
@@ -392,8 +421,14 @@ const PIPELINED_LOST: Diagnosis = {
 /** Undeclared, the server's Q is one of these as far as a prediction goes (the too-long reply's place). */
 const UNDECLARED_Q = [1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
+/** What a server framing this way may have sent, and how many writes each prediction coalesced. */
+interface Prediction {
+  readonly replies: Buffer;
+  readonly joins: number;
+}
+
 /** What a server framing this way may have sent: its reads as written or coalesced (`readGroupings`), at its own Q when undeclared. */
-function predictions(c: Conversation, framing: Framing): Buffer[] {
+function predictions(c: Conversation, framing: Framing): Prediction[] {
   const bytes = c.writes.reduce((sum, w) => sum + w.length, 0);
   // Undeclared, every Q at or past the bytes sent predicts the same: the first of them stands for all.
   const limits =
@@ -402,7 +437,10 @@ function predictions(c: Conversation, framing: Framing): Buffer[] {
       : [framing.maxQuestion];
   const groupings = readGroupings(c);
   return limits.flatMap((maxQuestion) =>
-    groupings.map((joins) => framedReplies(c, { ...framing, maxQuestion }, joins)),
+    groupings.map((joins) => ({
+      replies: framedReplies(c, { ...framing, maxQuestion }, joins),
+      joins: joins.filter(Boolean).length,
+    })),
   );
 }
 

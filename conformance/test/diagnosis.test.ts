@@ -10,6 +10,8 @@ const book = new AnswerBook({
     { question: enc("What is your name?"), answer: enc("My name is Sir Lancelot of Camelot.") },
     { question: enc("What is your quest?"), answer: enc("To seek the Holy Grail.") },
     { question: enc("What is your favorite color?"), answer: enc("Blue.") },
+    { question: Buffer.from("What is the air-speed velocity of an unladen 🐦?"), answer: Buffer.from("🐦.") },
+    { question: enc("Quelle est votre couleur pr\xe9f\xe9r\xe9e?"), answer: enc("Bleu.") },
   ],
 });
 const NAME = "My name is Sir Lancelot of Camelot.";
@@ -122,6 +124,30 @@ describe("diagnose", () => {
     const long = `${"x".repeat(1500)}?`;
     const c = conversation([long], UNKNOWN, { maxQuestion: 1024 });
     expect(named(c)).toBe("LIMIT-QUESTION-2 no-question-limit");
+  });
+
+  it("names a server that decodes each read as UTF-8: a character split across reads (FRAME-4), bytes not UTF-8 (FRAME-3)", () => {
+    const bird = Buffer.from("What is the air-speed velocity of an unladen 🐦?");
+    const cut = bird.length - 3; // inside the bird's four bytes
+    const writes = [
+      bird.subarray(0, cut),
+      Buffer.concat([bird.subarray(cut), enc("What is your")]),
+      enc(" name?"),
+    ];
+    const split = { ...conversation([], UNKNOWN + NAME), writes };
+    // Framing each read on its own would also lose "What is your"; only the decoding explains it.
+    expect(named(split)).toBe("FRAME-4 utf8-per-read");
+    expect(named(conversation(["Quelle est votre couleur pr\xe9f\xe9r\xe9e?"], UNKNOWN))).toBe(
+      "FRAME-3 utf8-per-read",
+    );
+  });
+
+  it("takes the fault that needs the fewest writes coalesced into one read, before the check's own rule", () => {
+    // Each write its own read: framing per read explains it. Only by joining the first two writes
+    // does a server answering a read's first question (ANSWER-2) explain it too.
+    const c = conversation([" your name?", "What is", " your name?"], UNKNOWN + UNKNOWN);
+    expect(named(c)).toBe("FRAME-4 framing-per-read");
+    expect(diagnose(c, "ANSWER-2")?.id).toBe("framing-per-read");
   });
 
   it("names a too-long reply that came within the limit (LIMIT-QUESTION-1)", () => {
