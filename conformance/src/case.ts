@@ -74,8 +74,8 @@ interface CaseBase {
   /** The case ends the target on purpose (shutdown): its exit is judged by the case, not ROBUST-1. */
   readonly stopsTarget?: boolean;
   /**
-   * How the runner schedules it: "background" cases mostly wait (idle timeouts) and run beside the
-   * others on their own connections; "quiet" ones (CPU, descriptors, memory, connection counts)
+   * How the runner schedules it: "background" cases mostly wait (idle timeouts) or work for seconds
+   * on their own connection or instance, and run beside the others; "quiet" ones (CPU, descriptors, memory, connection counts)
    * need the server to themselves and run after every background case ended. Default: in turn.
    */
   readonly schedule?: "background" | "quiet";

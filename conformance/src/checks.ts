@@ -60,8 +60,9 @@ async function outOfDescriptors(ctx: CaseContext, client: WireClient): Promise<D
 const LEAK_EVIDENCE = 64;
 
 /**
- * Served behind other cases' connections: this connection got nothing while connections of cases
- * running beside this one were open, and a fresh connection gets no reply either.
+ * Served behind other cases' connections: this connection got nothing in the wait while
+ * connections of cases running beside this one were open, and a fresh connection gets no reply
+ * either, or gets one only as this connection's replies come, after the wait.
  */
 async function blockedBehindOthers(
   ctx: CaseContext,
@@ -69,17 +70,24 @@ async function blockedBehindOthers(
   concurrencyRule: string,
 ): Promise<Diagnosis | undefined> {
   if (client.receivedCount > 0) return undefined;
-  const others = client.openToServer() - client.companions().filter((c) => !c.closed).length;
+  const others = client.openBesideCase;
   if (others <= 0) return undefined;
   const probe = await client.openSibling().catch(() => undefined);
   if (!probe) return undefined;
   try {
     await probe.send(ctx.book.questions[0] as Buffer);
-    if ((await probe.waitForBytes(1, ctx.waitMs)) === "done") return undefined;
+    const answered = (await probe.waitForBytes(1, ctx.waitMs)) === "done";
+    // Served in turn, this connection's reply comes about when the fresh one's does.
+    if (answered)
+      await client.waitForBytes(1, Math.min(ctx.waitMs, Math.max(100, Math.ceil(20 * ctx.rttMs))));
+    if (answered && client.receivedCount === 0) return undefined;
+    const what = answered
+      ? `c${client.id} got its first reply only after the wait, as a fresh connection, c${probe.id}, was served`
+      : `neither c${client.id} nor a fresh connection, c${probe.id}, got a reply`;
     return {
       id: "blocked-behind-other-connections",
       rule: concurrencyRule,
-      explanation: `neither c${client.id} nor a fresh connection, c${probe.id}, got a reply while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
+      explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
     };
   } finally {
     probe.destroy();

@@ -46,6 +46,10 @@ export class WireClient {
   openSibling: () => Promise<WireClient> = () => Promise.reject(new Error("no pool"));
   /** How many of the suite's connections to this server are open now, every case's (set by the pool). */
   openToServer: () => number = () => 0;
+  /** How many of the suite's connections to this server belong to other cases (running beside this one). */
+  get openBesideCase(): number {
+    return this.openToServer() - this.companions().filter((c) => !c.closed).length;
+  }
   /** Lets the case's lane go when a progress wait stalls (set by the pool of a case in turn). */
   stallWatch: StallWatch | undefined;
   private readonly keep: boolean;

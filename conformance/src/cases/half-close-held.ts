@@ -102,6 +102,29 @@ async function confirmHeld(
 }
 
 /**
+ * The server has read none of the first step yet: it may not serve this connection at all while
+ * the cases beside this one hold others (FAIR-1). It gets the progress wait to start reading.
+ */
+async function servedAtAll(
+  ctx: CaseContext,
+  reader: WireClient,
+  port: number,
+  pushed: number,
+  owed: OwedReplies,
+): Promise<Holding | null> {
+  const holding = await settle(reader, port, pushed, owed, ctx.waitMs);
+  if (holding === null || holding.read > 0 || reader.ended) return holding;
+  const others = reader.openBesideCase;
+  if (others <= 0) return holding; // it read nothing, with nothing else open: judged as holding
+  throw new Violation(
+    "FAIR-1",
+    `the server to read c${reader.id}'s questions while ${others} connections of the cases running beside this one were open`,
+    `none of its ${pushed} bytes read in ${((ctx.floorMs + ctx.waitMs) / 1000).toFixed(1)} s: the server serves a bounded number of clients at a time`,
+    "missing",
+  );
+}
+
+/**
  * Pushes a step at a time until the server has read everything and holds replies the kernels
  * refuse; null when its end is not visible; Inconclusive once OWED_CAP of replies are owed.
  */
@@ -123,6 +146,7 @@ async function pushUntilHeld(
     const holding = await settle(reader, port, pushed, owed, ctx.floorMs);
     if (holding === null && reader.ended) break; // the server closed it: judged below
     if (holding === null) return null;
+    if (holding.read === 0) return servedAtAll(ctx, reader, port, pushed, owed);
     if (holding.read < pushed) return holding; // it stopped reading: it holds more than its H
     const confirmed = holding.held > 0 ? await confirmHeld(reader, port, holding, owed) : null;
     if (confirmed) return confirmed;
