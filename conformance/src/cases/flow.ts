@@ -136,13 +136,15 @@ export function evidenceOf(pushed: Pushed): Record<string, number | string> {
 }
 
 /** FLOW-2 broken while pushing: the server held more than the ceiling of H and kept reading. */
-function overCeiling(push: FlowPush): Violation | undefined {
+function overCeiling(push: FlowPush, targetDied: boolean): Violation | undefined {
   const over = push.overCeiling;
   if (!over) return undefined;
   return new Violation(
     "FLOW-2",
     `the server to stop reading once it holds more than its high-water mark (at most ${formatSize(LIMITS.highWaterMarkBytes.ceiling)})`,
     `it had read ${formatSize(over.read)} of questions owing ${formatSize(over.owed)} of replies, the kernels held ${formatSize(over.kernelReplies)} of them, and it kept reading: it held at least ${formatSize(over.owed - over.kernelReplies)}`,
+    // Replies a process that died during the push never sent: judged for the death (ROBUST-1).
+    targetDied ? "missing" : "wrong",
   );
 }
 
@@ -171,7 +173,7 @@ async function judgeNoStall(
     throw mismatchOf(reader.id, check, violation);
   }
   throw (
-    overCeiling(push) ??
+    overCeiling(push, ctx.target.exitStatus() !== null) ??
     new Violation(
       "FLOW-2",
       `the client's writes to stall once the server holds more than its high-water mark of replies (and stops reading)`,
@@ -356,7 +358,7 @@ export async function pushAndJudgeTheStall(
       "missing",
     );
   }
-  const over = overCeiling(push);
+  const over = overCeiling(push, ctx.target.exitStatus() !== null);
   if (over) throw over;
   if (requireStall && !push.stalled) await judgeNoStall(ctx, pushed, plan, sampler);
   if (push.stalled) checkStallJudges(pushed, plan);

@@ -201,6 +201,7 @@ async function checkRepliesAfterFin(
       "HALF-1",
       `all ${formatSize(owed)} of replies owed at the client's FIN (the server holding ${held} of them), then the close`,
       `${formatSize(verifier.verified)} (${verifier.verified} of ${owed} bytes)${verifier.midReply ? " (ending inside a reply)" : ""}, then ${how}`,
+      "missing", // a target that died meanwhile is judged for its death (ROBUST-1)
     );
   }
   await expectClose(ctx, reader, "HALF-1", "after the replies owed at the client's FIN");
