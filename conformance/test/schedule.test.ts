@@ -14,7 +14,12 @@ const oneAtATime = `exec:exec python3 ${servers}/python/one_at_a_time.py --port 
 describe("the lane of cases in turn", () => {
   it("lets the next case start once a case only waits for a missing reply", async () => {
     const only = ["reply.pipelined", "reply.unknown", "limit.garbage"];
-    const report = await runConformance({ target: firstQuestionPerRead, only, seed: 20261125, timeoutMs: 3000 });
+    const report = await runConformance({
+      target: firstQuestionPerRead,
+      only,
+      seed: 20261125,
+      timeoutMs: 3000,
+    });
     expect(report.cases.map((c) => [c.id, c.verdict, c.violatedRule])).toEqual(
       only.map((id) => [id, "fail", "ANSWER-2"]),
     );
@@ -29,12 +34,19 @@ describe("the lane of cases in turn", () => {
 
   it("keeps a case that needs the server to itself alone, after the cases beside the lane ended", async () => {
     const only = ["reply.pipelined", "resource.descriptors"];
-    const report = await runConformance({ target: firstQuestionPerRead, only, seed: 20261125, timeoutMs: 3000 });
+    const report = await runConformance({
+      target: firstQuestionPerRead,
+      only,
+      seed: 20261125,
+      timeoutMs: 3000,
+    });
     const pipelined = report.cases.find((c) => c.id === "reply.pipelined");
     const descriptors = report.cases.find((c) => c.id === "resource.descriptors");
     expect(pipelined?.letGo).toBeDefined();
     expect(descriptors?.overlapped).toBeUndefined();
-    expect(descriptors?.startMs).toBeGreaterThanOrEqual((pipelined?.startMs ?? 0) + (pipelined?.durationMs ?? 0));
+    expect(descriptors?.startMs).toBeGreaterThanOrEqual(
+      (pipelined?.startMs ?? 0) + (pipelined?.durationMs ?? 0),
+    );
   }, 120_000);
 
   it("does not shrink a FAIR-1 failure, and says why", async () => {
