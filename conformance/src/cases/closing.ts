@@ -136,8 +136,6 @@ export const closingCases: ConformanceCase[] = [
     title: "FIN while replies are held behind a client that has not been reading: all of them, then close",
     section: "8.1",
     rules: ["HALF-1", "FLOW-1"],
-    // Seconds of pushing and reading its own connection's queues: beside the others, not in turn.
-    schedule: "background",
     async run(ctx, env, seed) {
       return halfCloseHeld(ctx, env, seed);
     },

@@ -102,8 +102,9 @@ async function confirmHeld(
 }
 
 /**
- * The server has read none of the first step yet: it may not serve this connection at all while
- * the cases beside this one hold others (FAIR-1). It gets the progress wait to start reading.
+ * The server has read none of the step yet: it may not serve this connection at all while the
+ * cases beside this one hold others (FAIR-1). It gets the progress wait to start reading; what it
+ * holds then is judged as any step's.
  */
 async function servedAtAll(
   ctx: CaseContext,
@@ -143,10 +144,10 @@ async function pushUntilHeld(
     const bytes = chunk(step);
     reader.push(bytes);
     pushed += bytes.length;
-    const holding = await settle(reader, port, pushed, owed, ctx.floorMs);
+    let holding = await settle(reader, port, pushed, owed, ctx.floorMs);
+    if (holding?.read === 0 && !reader.ended) holding = await servedAtAll(ctx, reader, port, pushed, owed);
     if (holding === null && reader.ended) break; // the server closed it: judged below
     if (holding === null) return null;
-    if (holding.read === 0) return servedAtAll(ctx, reader, port, pushed, owed);
     if (holding.read < pushed) return holding; // it stopped reading: it holds more than its H
     const confirmed = holding.held > 0 ? await confirmHeld(reader, port, holding, owed) : null;
     if (confirmed) return confirmed;
