@@ -46,11 +46,18 @@ export function parseProcNetTcp(text: string): TcpRow[] {
   return rows;
 }
 
-async function rows(): Promise<TcpRow[]> {
+/**
+ * The rows with `port` at either end. Only lines naming the port are parsed: with thousands of
+ * sockets on the host (TIME_WAIT after the churn cases), a case polling its connection reads the
+ * tables hundreds of times.
+ */
+async function rowsWithPort(port: number): Promise<TcpRow[]> {
+  const mark = `:${port.toString(16).toUpperCase().padStart(4, "0")} `;
   const texts = await Promise.all(
     ["/proc/net/tcp", "/proc/net/tcp6"].map((file) => readFile(file, "utf8").catch(() => "")),
   );
-  return texts.flatMap(parseProcNetTcp);
+  const lines = texts.flatMap((text) => text.split("\n").filter((line) => line.includes(mark)));
+  return parseProcNetTcp(`header\n${lines.join("\n")}`);
 }
 
 /** Both ends of the loopback connection from `clientPort` to `serverPort`, or null when not visible here. */
@@ -59,7 +66,9 @@ export async function connectionQueues(
   serverPort: number,
 ): Promise<{ client: SocketQueues; server: SocketQueues } | null> {
   // An old connection of the same ports may linger in TIME_WAIT: prefer the established one.
-  const all = (await rows()).sort((a, b) => Number(b.state === "01") - Number(a.state === "01"));
+  const all = (await rowsWithPort(clientPort)).sort(
+    (a, b) => Number(b.state === "01") - Number(a.state === "01"),
+  );
   const client = all.find((r) => r.localPort === clientPort && r.remotePort === serverPort);
   const server = all.find((r) => r.localPort === serverPort && r.remotePort === clientPort);
   if (!client || !server) return null;
