@@ -44,6 +44,8 @@ export interface CaseContext {
   pool(log: WireLog): ClientPool;
   /** Whether the target answered an unknown question asked before the cases (false: replies to unknown questions are not to be counted on). */
   readonly unknownAnswered: boolean;
+  /** Whether the first table question, asked alone before the cases, got its answer (false: it answers wrongly, not only out of order). */
+  readonly tableAnswered: boolean;
   /** Descriptors for the instance `launchLimited` starts (--fd-limit, default 128). */
   readonly fdLimit: number;
   /** Starts another instance of a launched target with at most `fdLimit` descriptors (the caller stops it). */

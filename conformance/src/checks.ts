@@ -114,6 +114,7 @@ function diagnosed(
             book: ctx.book,
             maxQuestion: ctx.limits.maxQuestion,
             questionDeclared: ctx.limits.questionDeclared,
+            tableAnswered: ctx.tableAnswered,
           },
           violation.rule,
         )

@@ -26,6 +26,8 @@ export interface Conversation {
   readonly maxQuestion: number;
   /** Q was declared; undeclared, the server's own Q may be anywhere from 1024 to 65536. */
   readonly questionDeclared?: boolean;
+  /** False when a table question asked alone got another reply than its answer (before the cases). */
+  readonly tableAnswered?: boolean;
 }
 
 export interface Diagnosis {
@@ -459,6 +461,25 @@ function correctReplies(c: Conversation, received: Buffer): Buffer {
   return declared;
 }
 
+/**
+ * Table answers in the wrong places: reordered (ANSWER-2) or another entry's, the same way every
+ * time (ANSWER-1). A batch answered with a consistent permutation fits both. Then another entry's
+ * answer is taken when a question asked alone got a wrong answer too (reordering needs two
+ * questions); else the one under the check's own rule, else the reordering.
+ */
+function answersMixedUp(
+  c: Conversation,
+  expected: Buffer[],
+  got: Buffer[],
+  checkRule: string | undefined,
+): Diagnosis | undefined {
+  const fits = [reordered(expected, got), wrongEntry(c, expected, got)].filter(
+    (d): d is Diagnosis => d !== undefined,
+  );
+  if (c.tableAnswered === false && fits.length > 1) return fits.find((d) => d.id === "another-entry-answer");
+  return fits.find((d) => d.rule === checkRule) ?? fits[0];
+}
+
 export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undefined {
   const received = Buffer.from(c.received);
   const correct = correctReplies(c, received);
@@ -470,8 +491,7 @@ export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undef
   return (
     tooLongEarly(c, received) ??
     otherUnknown(c, expected, got) ??
-    reordered(expected, got) ??
-    wrongEntry(c, expected, got) ??
+    answersMixedUp(c, expected, got, checkRule) ??
     bytesAdded(expected, received)
   );
 }

@@ -129,6 +129,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       ...(options.shrinkBudgetMs !== undefined ? { shrinkBudgetMs: options.shrinkBudgetMs } : {}),
       fdLimit: options.fdLimit ?? DEFAULT_FD_LIMIT,
       unknownAnswered: probe.answered,
+      tableAnswered: probe.tableAnswered,
       shrunkFaults: new Map<string, string>(),
     };
     const run = await runSchedule(plan, env);

@@ -111,6 +111,17 @@ describe("diagnose", () => {
     );
   });
 
+  it("tells another entry's answer from reordered replies by a question asked alone", () => {
+    // Three questions answered with a consistent permutation: both faults fit these bytes.
+    const writes = ["What is your favorite color?What is your quest?What is your name?"];
+    const permuted = `${NAME}Blue.${QUEST}`;
+    expect(named(conversation(writes, permuted))).toBe("ANSWER-2 replies-reordered");
+    // The first table question, asked alone before the cases, got a wrong answer too.
+    expect(named(conversation(writes, permuted, { tableAnswered: false }))).toBe(
+      "ANSWER-1 another-entry-answer",
+    );
+  });
+
   it("names another unknown reply (UNKNOWN-1), the same every time", () => {
     const c = conversation(["Who?What is your name?Why?"], `I do not know.${NAME}I do not know.`);
     expect(named(c)).toBe("UNKNOWN-1 other-unknown-reply");

@@ -44,6 +44,8 @@ export interface ExecutionEnv {
   readonly fdLimit: number;
   /** Whether the target answered an unknown question asked before the cases. */
   readonly unknownAnswered: boolean;
+  /** Whether the first table question, asked alone before the cases, got its answer. */
+  readonly tableAnswered?: boolean;
   /** The case's hold on the lane of cases in turn, let go once the case only waits. */
   readonly hold?: LaneHold;
 }
@@ -71,6 +73,7 @@ export function contextFor(env: ExecutionEnv): CaseContext {
       ),
     fdLimit: env.fdLimit,
     unknownAnswered: env.unknownAnswered,
+    tableAnswered: env.tableAnswered ?? true,
     launchLimited: () => session.launchLimited(env.fdLimit),
     launchInstance: () => session.launchInstance(),
   };

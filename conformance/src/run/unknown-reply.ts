@@ -26,6 +26,12 @@ async function replyTo(client: WireClient, question: Buffer, waits: Waits): Prom
 /** What the probe found: the target's own unknown reply (null: the spec's, or none), and whether it answered at all. */
 export interface UnknownProbe {
   readonly reply: Buffer | null;
+  /**
+   * False when the first table question, asked alone before the unknown one, got a reply other
+   * than its answer: the server answers wrongly even one question at a time (it does not only
+   * reorder replies).
+   */
+  readonly tableAnswered: boolean;
   /** False when an unknown question got no reply: the connection closed, was reset, or went silent. */
   readonly answered: boolean;
 }
@@ -36,20 +42,22 @@ export async function learnUnknownReply(
   book: AnswerBook,
   waits: Waits,
 ): Promise<UnknownProbe> {
-  if (book.isKnown(PROBE)) return { reply: null, answered: true };
+  if (book.isKnown(PROBE)) return { reply: null, answered: true, tableAnswered: true };
   let client: WireClient;
   try {
     client = await WireClient.open(target.host, target.port, new WireLog(), waits.waitMs);
   } catch {
-    return { reply: null, answered: true };
+    return { reply: null, answered: true, tableAnswered: true };
   }
   try {
+    const answer = await replyTo(client, book.questions[0] as Buffer, waits);
+    const tableAnswered = answer === null || answer.equals(book.answers[0] as Buffer);
     const first = await replyTo(client, PROBE, waits);
-    if (first === null) return { reply: null, answered: false };
-    if (first.equals(book.unknownReply)) return { reply: null, answered: true };
+    if (first === null) return { reply: null, answered: false, tableAnswered };
+    if (first.equals(book.unknownReply)) return { reply: null, answered: true, tableAnswered };
     const second = await replyTo(client, PROBE, waits);
     const consistent = second?.equals(first) && first.indexOf(ANSWER_END) === first.length - 1;
-    return { reply: consistent ? first : null, answered: true };
+    return { reply: consistent ? first : null, answered: true, tableAnswered };
   } finally {
     client.destroy();
   }
