@@ -2,7 +2,7 @@
 import { LIMITS } from "@bridgekeeper/spec";
 import { around, escapeBytes, excerptAt, firstDifference } from "./bytes.js";
 import type { CaseContext } from "./case.js";
-import type { WireClient } from "./client.js";
+import type { WaitOutcome, WireClient } from "./client.js";
 import { type Diagnosis, diagnose } from "./diagnosis.js";
 import { type ExpectedReply, expectedReplies } from "./model.js";
 import { Violation, withMismatch } from "./verdicts.js";
@@ -15,6 +15,29 @@ const UNKNOWN_NOT_ANSWERED: Diagnosis = {
   explanation:
     "the first missing reply is one to an unknown question, and this server answered none before the cases (the connection closed, was reset or went silent)",
 };
+
+const UNKNOWN_NOT_ANSWERED_AFTER: Diagnosis = {
+  ...UNKNOWN_NOT_ANSWERED,
+  explanation:
+    "the connection ended with a reply to an unknown question still to come, and this server answered no unknown question before the cases: it ends the connection at one, losing the replies read with it",
+};
+
+/**
+ * Missing replies a server that answers no unknown question explains: the first missing one is to
+ * an unknown question, or the connection ended with one still to come (a server that ends the
+ * connection at an unknown question loses the replies to the questions read with it).
+ */
+function unknownExplains(
+  ctx: CaseContext,
+  replies: readonly ExpectedReply[],
+  firstMissing: number,
+  outcome: WaitOutcome,
+): Diagnosis | undefined {
+  if (ctx.unknownAnswered) return undefined;
+  if (replies[firstMissing]?.kind === "unknown") return UNKNOWN_NOT_ANSWERED;
+  const later = outcome === "closed" && replies.slice(firstMissing).some((r) => r.kind === "unknown");
+  return later ? UNKNOWN_NOT_ANSWERED_AFTER : undefined;
+}
 
 function ruleForReply(reply: ExpectedReply | undefined, fallback: string): string {
   if (!reply) return fallback;
@@ -235,15 +258,13 @@ async function checkReplies(
       `${got.length} bytes, then ${how}`,
       "missing",
     );
-    throw withMismatch(
-      reply?.kind === "unknown" && !ctx.unknownAnswered ? missing.diagnosed(UNKNOWN_NOT_ANSWERED) : missing,
-      {
-        conn: client.id,
-        offset: from + got.length,
-        expected: excerptAt(expected, got.length),
-        got: `(nothing: ${how})`,
-      },
-    );
+    const unknownCause = unknownExplains(ctx, replies, index, outcome);
+    throw withMismatch(unknownCause ? missing.diagnosed(unknownCause) : missing, {
+      conn: client.id,
+      offset: from + got.length,
+      expected: excerptAt(expected, got.length),
+      got: `(nothing: ${how})`,
+    });
   }
   if (got.length > expected.length) {
     throw withMismatch(
