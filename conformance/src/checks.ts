@@ -82,6 +82,20 @@ async function outOfDescriptors(ctx: CaseContext, client: WireClient): Promise<D
 /** Descriptors past the suite's open connections that show a leak rather than load. */
 const LEAK_EVIDENCE = 64;
 
+/** A short moment for bytes already on their way: max(100 ms, 20 x RTT), at most the progress wait. */
+function settleMsFor(ctx: CaseContext): number {
+  return Math.min(ctx.waitMs, Math.max(100, Math.ceil(20 * ctx.rttMs)));
+}
+
+/** The fault of a server that had not come to a connection while the cases beside held others. */
+export function blockedBehind(what: string, others: number, rule = "FAIR-1"): Diagnosis {
+  return {
+    id: "blocked-behind-other-connections",
+    rule,
+    explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
+  };
+}
+
 /**
  * Served behind other cases' connections: this connection got nothing in the wait while
  * connections of cases running beside this one were open, and a fresh connection gets no reply
@@ -101,17 +115,12 @@ async function blockedBehindOthers(
     await probe.send(ctx.book.questions[0] as Buffer);
     const answered = (await probe.waitForBytes(1, ctx.waitMs)) === "done";
     // Served in turn, this connection's reply comes about when the fresh one's does.
-    if (answered)
-      await client.waitForBytes(1, Math.min(ctx.waitMs, Math.max(100, Math.ceil(20 * ctx.rttMs))));
+    if (answered) await client.waitForBytes(1, settleMsFor(ctx));
     if (answered && client.receivedCount === 0) return undefined;
     const what = answered
       ? `c${client.id} got its first reply only after the wait, as a fresh connection, c${probe.id}, was served`
       : `neither c${client.id} nor a fresh connection, c${probe.id}, got a reply`;
-    return {
-      id: "blocked-behind-other-connections",
-      rule: concurrencyRule,
-      explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
-    };
+    return blockedBehind(what, others, concurrencyRule);
   } finally {
     probe.destroy();
   }
@@ -211,8 +220,7 @@ async function waitForReplies(ctx: CaseContext, client: WireClient, from: number
   };
   const outcome = await client.waitUntil(() => client.receivedCount >= end || differs(), ctx.waitMs);
   if (outcome !== "done" || client.receivedCount >= end) return outcome;
-  const settleMs = Math.min(ctx.waitMs, Math.max(100, Math.ceil(20 * ctx.rttMs)));
-  return client.waitForBytes(end, settleMs);
+  return client.waitForBytes(end, settleMsFor(ctx));
 }
 
 async function checkReplies(

@@ -26,8 +26,12 @@ interface TcpRow {
 
 /** Parses the rows of /proc/net/tcp or /proc/net/tcp6 (addresses are not needed: ports pair up). */
 export function parseProcNetTcp(text: string): TcpRow[] {
+  return parseRows(text.split("\n").slice(1));
+}
+
+function parseRows(lines: readonly string[]): TcpRow[] {
   const rows: TcpRow[] = [];
-  for (const line of text.split("\n").slice(1)) {
+  for (const line of lines) {
     const fields = line.trim().split(/\s+/);
     const local = fields[1];
     const remote = fields[2];
@@ -57,7 +61,7 @@ async function rowsWithPort(port: number): Promise<TcpRow[]> {
     ["/proc/net/tcp", "/proc/net/tcp6"].map((file) => readFile(file, "utf8").catch(() => "")),
   );
   const lines = texts.flatMap((text) => text.split("\n").filter((line) => line.includes(mark)));
-  return parseProcNetTcp(`header\n${lines.join("\n")}`);
+  return parseRows(lines);
 }
 
 /** Both ends of the loopback connection from `clientPort` to `serverPort`, or null when not visible here. */

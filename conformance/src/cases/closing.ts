@@ -4,7 +4,7 @@ import * as fc from "fast-check";
 import { mixedQuestion, type ResetPoint, resetPoint, splitPoints } from "../arbitraries.js";
 
 import { type CaseContext, type ConformanceCase, property, type RunEnv, scenario } from "../case.js";
-import { expectClose, expectReplies, expectUsable } from "../checks.js";
+import { blockedBehind, expectClose, expectReplies, expectUsable } from "../checks.js";
 import type { WireClient } from "../client.js";
 import { play, withPauses } from "../faults.js";
 import { type ExpectedReply, expectedReplies } from "../model.js";
@@ -50,11 +50,7 @@ async function servedLateBehindOthers(
   const what = late
     ? `the replies owed on c${client.id} all came after the wait`
     : `the server had read none of the ${client.writtenCount} bytes of c${client.id} (they are still in its receive queue)`;
-  return afterFin.diagnosed({
-    id: "blocked-behind-other-connections",
-    rule: "FAIR-1",
-    explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
-  });
+  return afterFin.diagnosed(blockedBehind(what, others));
 }
 
 /**

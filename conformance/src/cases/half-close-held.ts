@@ -10,7 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatSize } from "../bytes.js";
 import type { CaseContext, RunEnv } from "../case.js";
-import { expectClose } from "../checks.js";
+import { blockedBehind, expectClose } from "../checks.js";
 import type { WireClient } from "../client.js";
 import { OwedReplies, serverView } from "../flow-push.js";
 import { QuestionChunker, ReplyVerifier } from "../stream.js";
@@ -117,12 +117,13 @@ async function servedAtAll(
   if (holding === null || holding.read > 0 || reader.ended) return holding;
   const others = reader.openBesideCase;
   if (others <= 0) return holding; // it read nothing, with nothing else open: judged as holding
+  const unread = `the server had read none of the ${pushed} bytes of c${reader.id} in ${((ctx.floorMs + ctx.waitMs) / 1000).toFixed(1)} s`;
   throw new Violation(
-    "FAIR-1",
-    `the server to read c${reader.id}'s questions while ${others} connections of the cases running beside this one were open`,
-    `none of its ${pushed} bytes read in ${((ctx.floorMs + ctx.waitMs) / 1000).toFixed(1)} s: the server serves a bounded number of clients at a time`,
+    "HALF-1",
+    "the server to read the pipelined questions",
+    `none of them read`,
     "missing",
-  );
+  ).diagnosed(blockedBehind(unread, others));
 }
 
 /**
