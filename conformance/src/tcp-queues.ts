@@ -13,6 +13,8 @@ export interface SocketQueues {
   readonly rxQueue: number;
   /** The kernel's state of the socket: "01" established, "08" close-wait (the peer's FIN received), ... */
   readonly state: string;
+  /** False for a server's end still in its listen queue: no process has accepted it (its inode is 0). */
+  readonly accepted: boolean;
 }
 
 interface TcpRow {
@@ -22,6 +24,7 @@ interface TcpRow {
   readonly remotePort: number;
   readonly txQueue: number;
   readonly rxQueue: number;
+  readonly inode: string;
 }
 
 /** Parses the rows of /proc/net/tcp or /proc/net/tcp6 (addresses are not needed: ports pair up). */
@@ -37,7 +40,9 @@ function parseRows(lines: readonly string[]): TcpRow[] {
     const remote = fields[2];
     const state = fields[3];
     const queues = fields[4];
+    const inode = fields[9];
     if (local === undefined || remote === undefined || state === undefined || queues === undefined) continue;
+    if (inode === undefined) continue;
     const [tx, rx] = queues.split(":");
     rows.push({
       state,
@@ -45,6 +50,7 @@ function parseRows(lines: readonly string[]): TcpRow[] {
       remotePort: Number.parseInt(remote.slice(remote.lastIndexOf(":") + 1), 16),
       txQueue: Number.parseInt(tx ?? "0", 16),
       rxQueue: Number.parseInt(rx ?? "0", 16),
+      inode,
     });
   }
   return rows;
@@ -76,10 +82,13 @@ export async function connectionQueues(
   const client = all.find((r) => r.localPort === clientPort && r.remotePort === serverPort);
   const server = all.find((r) => r.localPort === serverPort && r.remotePort === clientPort);
   if (!client || !server) return null;
-  return {
-    client: { txQueue: client.txQueue, rxQueue: client.rxQueue, state: client.state },
-    server: { txQueue: server.txQueue, rxQueue: server.rxQueue, state: server.state },
-  };
+  const queues = ({ txQueue, rxQueue, state, inode }: TcpRow): SocketQueues => ({
+    txQueue,
+    rxQueue,
+    state,
+    accepted: inode !== "0",
+  });
+  return { client: queues(client), server: queues(server) };
 }
 
 /**
@@ -94,4 +103,13 @@ export async function bytesReadByServer(
   const queues = await connectionQueues(clientPort, serverPort);
   if (!queues) return null;
   return Math.max(0, handedToKernel - queues.client.txQueue - queues.server.rxQueue);
+}
+
+/**
+ * Whether a process has accepted the server's end of the connection (false: it is still in the
+ * listen queue), or null when the server's end is not on this host.
+ */
+export async function serverAccepted(clientPort: number, serverPort: number): Promise<boolean | null> {
+  const queues = await connectionQueues(clientPort, serverPort);
+  return queues ? queues.server.accepted : null;
 }

@@ -9,7 +9,7 @@ import type { WireClient } from "../client.js";
 import { play, withPauses } from "../faults.js";
 import { type ExpectedReply, expectedReplies } from "../model.js";
 import { QuestionChunker } from "../stream.js";
-import { bytesReadByServer } from "../tcp-queues.js";
+import { bytesReadByServer, serverAccepted } from "../tcp-queues.js";
 import { Violation } from "../verdicts.js";
 import { halfCloseHeld } from "./half-close-held.js";
 
@@ -27,30 +27,42 @@ const unfinishedTail = fc
   );
 
 /**
- * Replies missing after a FIN while connections of the cases beside this one are open, on a
- * connection the server had not come to yet: it had read none of its bytes, or its replies all
- * came after the wait. The server serves a bounded number of clients at a time; the FIN made no
- * difference (FAIR-1, not HALF-1).
+ * What shows that the server had not come to this connection while the cases beside held others:
+ * it had not accepted it (still in its listen queue), or had read none of its bytes.
+ */
+async function notComeTo(ctx: CaseContext, client: WireClient): Promise<string | undefined> {
+  if (client.receivedCount > 0 || client.ended) return undefined;
+  if ((await serverAccepted(client.localPort, ctx.target.port)) === false)
+    return `the server had not accepted c${client.id} (it was still in the listen queue)`;
+  const written = client.writtenCount;
+  if (written > 0 && (await bytesReadByServer(client.localPort, ctx.target.port, written)) === 0)
+    return `the server had read none of the ${written} bytes of c${client.id} (they are still in its receive queue)`;
+  return undefined;
+}
+
+/**
+ * Replies, or the close, missing after a FIN while connections of the cases beside this one are
+ * open, on a connection the server had not come to yet, or (given the replies `owed`, when they
+ * were what was missing) whose replies all came after the wait. The server serves a bounded number
+ * of clients at a time; the FIN made no difference (FAIR-1, not HALF-1).
  */
 async function servedLateBehindOthers(
   ctx: CaseContext,
   client: WireClient,
-  owed: Buffer,
   afterFin: Violation,
+  owed?: Buffer,
 ): Promise<Violation | undefined> {
   const others = client.openBesideCase;
   if (others <= 0) return undefined;
-  const late = client.receivedCount >= owed.length && client.received.subarray(0, owed.length).equals(owed);
-  const unread =
-    !late &&
-    client.receivedCount === 0 &&
-    !client.ended &&
-    (await bytesReadByServer(client.localPort, ctx.target.port, client.writtenCount)) === 0;
-  if (!late && !unread) return undefined;
+  const late =
+    owed !== undefined &&
+    owed.length > 0 &&
+    client.receivedCount >= owed.length &&
+    client.received.subarray(0, owed.length).equals(owed);
   const what = late
     ? `the replies owed on c${client.id} all came after the wait`
-    : `the server had read none of the ${client.writtenCount} bytes of c${client.id} (they are still in its receive queue)`;
-  return afterFin.diagnosed(blockedBehind(what, others));
+    : await notComeTo(ctx, client);
+  return what === undefined ? undefined : afterFin.diagnosed(blockedBehind(what, others));
 }
 
 /**
@@ -108,17 +120,23 @@ export const closingCases: ConformanceCase[] = [
       } catch (error) {
         if (!(error instanceof Violation) || error.kind !== "missing" || mustClose) throw error;
         throw (
-          (await servedLateBehindOthers(ctx, client, Buffer.concat(replies.map((r) => r.reply)), error)) ??
+          (await servedLateBehindOthers(ctx, client, error, Buffer.concat(replies.map((r) => r.reply)))) ??
           (await missingWithoutFinToo(ctx, env, value, replies, error))
         );
       }
-      await expectClose(
-        ctx,
-        client,
-        mustClose ? "LIMIT-QUESTION-2" : "HALF-1",
-        "after the owed replies following the client's FIN",
-      );
-      if (client.receivedCount > Buffer.concat(replies.map((r) => r.reply)).length) {
+      const owed = Buffer.concat(replies.map((r) => r.reply));
+      try {
+        await expectClose(
+          ctx,
+          client,
+          mustClose ? "LIMIT-QUESTION-2" : "HALF-1",
+          "after the owed replies following the client's FIN",
+        );
+      } catch (error) {
+        if (!(error instanceof Violation)) throw error;
+        throw (await servedLateBehindOthers(ctx, client, error)) ?? error;
+      }
+      if (client.receivedCount > owed.length) {
         throw new Violation(
           "HALF-2",
           "no reply to the unfinished question pending at FIN",
