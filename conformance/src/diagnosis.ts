@@ -279,6 +279,10 @@ function wrongEntry(c: Conversation, expected: Buffer[], received: Buffer[]): Di
     if (want !== have) wrong ??= { asked: expected[i] as Buffer, got: got[i] as Buffer };
   }
   if (!wrong) return undefined;
+  // The first table question, asked alone before the cases, got its own answer: a server that
+  // answers it with another entry's answer every time would not have.
+  const first = (c.book.answers[0] as Buffer).toString("latin1");
+  if (c.tableAnswered === true && (mapping.get(first) ?? first) !== first) return undefined;
   const question = c.book.questions[c.book.answers.findIndex((a) => a.equals(wrong.asked))];
   return {
     id: "another-entry-answer",
@@ -485,11 +489,14 @@ export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undef
   const correct = correctReplies(c, received);
   if (correct.equals(received)) return undefined;
   const framing = framingFault(c, received, correct, checkRule);
-  if (framing) return framing;
+  const early = tooLongEarly(c, received);
+  // Both explain the bytes (a question of bytes that are not UTF-8 grows past Q once decoded):
+  // the one of the failed check's own rule is taken.
+  if (framing) return early && early.rule === checkRule && framing.rule !== checkRule ? early : framing;
   const expected = repliesOf(correct);
   const got = repliesOf(received);
   return (
-    tooLongEarly(c, received) ??
+    early ??
     otherUnknown(c, expected, got) ??
     answersMixedUp(c, expected, got, checkRule) ??
     bytesAdded(expected, received)

@@ -120,6 +120,11 @@ describe("diagnose", () => {
     expect(named(conversation(writes, permuted, { tableAnswered: false }))).toBe(
       "ANSWER-1 another-entry-answer",
     );
+    // It got its own answer alone, and here another one: not the same way every time, so even a
+    // check of ANSWER-1 names the reordering.
+    const answeredAlone = conversation(writes, permuted, { tableAnswered: true });
+    expect(diagnose(answeredAlone, "ANSWER-1")?.id).toBe("replies-reordered");
+    expect(diagnose(conversation(writes, permuted), "ANSWER-1")?.id).toBe("another-entry-answer");
   });
 
   it("names another unknown reply (UNKNOWN-1), the same every time", () => {
@@ -165,5 +170,10 @@ describe("diagnose", () => {
     const question = `${"y".repeat(2000)}?`;
     const c = conversation(["What is your name?", question], NAME + TOO_LONG_REPLY.toString("latin1"));
     expect(named(c)).toBe("LIMIT-QUESTION-1 too-long-early");
+    // 2048 bytes that are not UTF-8 grow past Q = 4096 once decoded: decoding each read as UTF-8
+    // explains the too-long reply too. The check of LIMIT-QUESTION-1 takes its own rule's fault.
+    const notUtf8 = conversation([`${"\x80".repeat(2047)}?`], TOO_LONG_REPLY.toString("latin1"));
+    expect(named(notUtf8)).toBe("FRAME-3 utf8-per-read");
+    expect(diagnose(notUtf8, "LIMIT-QUESTION-1")?.id).toBe("too-long-early");
   });
 });
