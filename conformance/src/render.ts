@@ -1,6 +1,13 @@
 /** Report renderers: pretty (by section, h2spec style), JSON, JUnit XML. */
 import type { ConformanceCase } from "./case.js";
-import { type CaseResult, limitsLine, type Report, rulesNotJudged, type Verdict } from "./report.js";
+import {
+  type CaseResult,
+  limitsLine,
+  type Report,
+  rulesNotJudged,
+  servedAtOnceLine,
+  type Verdict,
+} from "./report.js";
 
 const MARK: Record<Verdict, string> = {
   pass: "PASS",
@@ -69,6 +76,7 @@ function prettyHeader(report: Report): string[] {
     lines.push(
       "unknown  an unknown question asked before the cases got no reply: replies to unknown questions that never come are UNKNOWN-1, and the flow cases push table questions only",
     );
+  if (report.servedAtOnce) lines.push(`served   ${servedAtOnceLine(report.servedAtOnce)}`);
   if (report.setupError) lines.push(`SETUP ERROR [${report.setupError.code}]: ${report.setupError.message}`);
   if (report.process) {
     const show = (e: { fds: number; cpuMs: number; rssBytes: number } | null): string =>

@@ -1,6 +1,7 @@
 /** The report: header, one result per case, coverage, exit code. Its JSON form is documented in README.md. */
 import type { TargetLimits } from "./case.js";
 import type { Diagnosis } from "./diagnosis.js";
+import type { ServedAtOnce } from "./run/served-at-once.js";
 import type { FlowSamples } from "./samples.js";
 import type { ProcessEvidence } from "./target.js";
 import type { Mismatch, NotJudged } from "./verdicts.js";
@@ -88,6 +89,12 @@ export interface ReportHeader {
   readonly unknownReply?: string;
   /** False when an unknown question asked before the cases got no reply (the connection closed, was reset, or went silent). */
   readonly unknownAnswered?: false;
+  /**
+   * Set when, before the cases, connections held open at once were not all answered, and another
+   * was only once the answered ones closed (FAIR-1 seen with the full wait): the cases then decide a
+   * missing reply after `missingWaitMs`, the quiet floor.
+   */
+  readonly servedAtOnce?: ServedAtOnce & { readonly missingWaitMs: number };
 }
 
 /** A setup error that ended the run before or between cases (exit 2): its code and one line. */
@@ -124,6 +131,11 @@ export interface FuzzFinding {
   readonly round: number;
   readonly file?: string;
   readonly result: CaseResult;
+}
+
+/** The header's line for a target seen to serve a bounded number of clients at a time. */
+export function servedAtOnceLine(seen: NonNullable<ReportHeader["servedAtOnce"]>): string {
+  return `${seen.answered} of ${seen.held} connections held open at once were answered; the others got no reply for ${(seen.waitedMs / 1000).toFixed(1)} s, until those closed (FAIR-1): the cases decide that a reply is missing after the quiet floor of ${(seen.missingWaitMs / 1000).toFixed(1)} s`;
 }
 
 /** The limits as one line: declared values, and how each undeclared one is judged (spec section 14). */

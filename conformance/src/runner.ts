@@ -12,6 +12,7 @@ import { MARGINS } from "./run/margins.js";
 import { type ConformanceOptions, DEFAULT_FD_LIMIT } from "./run/options.js";
 import { planRun, type RunPlan } from "./run/plan.js";
 import { runSchedule, type ScheduleOutcome } from "./run/schedule.js";
+import { probeServedAtOnce } from "./run/served-at-once.js";
 import { Session } from "./run/session.js";
 import { learnUnknownReply } from "./run/unknown-reply.js";
 import { measureWaits, WAITS_RULE, type Waits } from "./run/waits.js";
@@ -109,12 +110,14 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     const waits: Waits = await measureWaits(session.target, options.target, plan.book, plan.baseWaitMs);
     const probe = await learnUnknownReply(session.target, plan.book, waits);
     const learned = probe.reply;
+    const servedAtOnce = await probeServedAtOnce(session.target, plan.book, waits);
     header = {
       ...header,
       launched: session.target.launched,
       waits: { ...waits, rule: WAITS_RULE },
       ...(learned ? { unknownReply: learned.toString("latin1") } : {}),
       ...(probe.answered ? {} : { unknownAnswered: false }),
+      ...(servedAtOnce ? { servedAtOnce: { ...servedAtOnce, missingWaitMs: waits.floorMs } } : {}),
     };
     options.onHeader?.(header);
     const atStart = await session.target.processEvidence();
@@ -131,6 +134,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
       unknownAnswered: probe.answered,
       tableAnswered: probe.tableAnswered,
       shrunkFaults: new Map<string, string>(),
+      ...(servedAtOnce ? { servedAtOnce } : {}),
     };
     const run = await runSchedule(plan, env);
     const atEnd = run.processBeforeStop ?? (await session.target.processEvidence());

@@ -1,6 +1,6 @@
 /** Protocol constants and the limits of spec/launcelot.md section 6 and 9, as numbers. */
 
-export const SPEC_VERSION = "1.1.0";
+export const SPEC_VERSION = "1.2.0";
 export const DEFAULT_PORT = 1060;
 
 export const QUESTION_END = 0x3f; // "?"

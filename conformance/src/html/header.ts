@@ -1,7 +1,7 @@
 /** The report's header: target, table, limits and where they came from, seed, versions, outcome. */
 import { formatSize } from "../bytes.js";
 import { xmlEscape as esc } from "../render.js";
-import { limitsLine, type Report, type Verdict } from "../report.js";
+import { limitsLine, type Report, servedAtOnceLine, type Verdict } from "../report.js";
 
 export const VERDICTS: readonly Verdict[] = ["pass", "fail", "warn", "info", "not-applicable", "error"];
 
@@ -79,6 +79,7 @@ export function renderHeader(report: Report): string {
           `none <span class="muted">(an unknown question asked before the cases got no reply: missing replies to unknown questions are UNKNOWN-1, and the flow cases push table questions only)</span>`,
         )
       : "",
+    report.servedAtOnce ? row("served at once", esc(servedAtOnceLine(report.servedAtOnce))) : "",
     row(
       "seed",
       `${report.seed} <span class="muted">runs ${esc(String(report.runs ?? "per-property defaults"))}; strict ${report.strict ? "yes" : "no"}</span>`,

@@ -125,6 +125,22 @@ function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string
 /** A failure is replayed once only when its case took less than this; a longer one says why not. */
 const REPLAY_UNDER_MS = 5000;
 
+/** The diagnoses of a connection not served because others were. */
+const SERVED_IN_TURN = new Set(["one-client-at-a-time", "blocked-behind-other-connections"]);
+
+/**
+ * Why a failure is not replayed, when it is the fault the run saw before the cases: a server that
+ * serves a bounded number of clients at a time (FAIR-1, seen with the full wait). A replay would
+ * only see it again.
+ */
+function seenBeforeTheCases(outcome: CaseOutcome, env: CaseExecution): string | undefined {
+  if (!env.servedAtOnce) return undefined;
+  const inTurn = outcome.violatedRule === "FAIR-1" || SERVED_IN_TURN.has(outcome.diagnosis?.id ?? "");
+  return inTurn
+    ? "not replayed: the fault the run saw before the cases (the server serves a bounded number of clients at a time; see the header)"
+    : undefined;
+}
+
 /**
  * A fail or warn gets its seed, path and replay command, and is replayed once to see it
  * reproduce, unless its case was long (then the report says "not replayed" and why) or it is a
@@ -147,6 +163,11 @@ async function attachReplay(
     return undefined;
   }
   if (plan.options.replay || session.dead || session.signal.aborted) return undefined;
+  const seen = seenBeforeTheCases(outcome, env);
+  if (seen) {
+    result.replayNote = seen;
+    return undefined;
+  }
   if (outcome.ms > REPLAY_UNDER_MS) {
     result.replayNote = `not replayed: the case took ${(outcome.ms / 1000).toFixed(1)} s (cases under ${REPLAY_UNDER_MS / 1000} s are replayed once)`;
     return undefined;

@@ -21,6 +21,7 @@ import { WireLog } from "../wirelog.js";
 import { type CaseOutcome, judge, violationOutcome } from "./judge.js";
 import { type LaneHold, stallWatchFor } from "./lane.js";
 import { runProperty } from "./property.js";
+import type { ServedAtOnce } from "./served-at-once.js";
 import { died, type Session } from "./session.js";
 import type { Waits } from "./waits.js";
 
@@ -48,10 +49,22 @@ export interface ExecutionEnv {
   readonly tableAnswered?: boolean;
   /** The case's hold on the lane of cases in turn, let go once the case only waits. */
   readonly hold?: LaneHold;
+  /** Set when the run saw, before the cases, that the target serves a bounded number of clients at a time. */
+  readonly servedAtOnce?: ServedAtOnce;
+}
+
+/**
+ * How long a case waits before it concludes that a reply is missing: the progress wait, or the
+ * quiet floor once the run has seen, with the full wait, that the target serves a bounded number of
+ * clients at a time (spec section 14). The sanity checks around the cases keep the progress wait.
+ */
+export function missingWaitMs(env: ExecutionEnv): number {
+  return env.servedAtOnce ? env.waits.floorMs : env.waits.waitMs;
 }
 
 export function contextFor(env: ExecutionEnv): CaseContext {
-  const { session, waits } = env;
+  const { session } = env;
+  const waits = { ...env.waits, waitMs: missingWaitMs(env) };
   const target = env.target;
   return {
     target,

@@ -16,7 +16,7 @@ import { firstLine } from "@bridgekeeper/spec";
 import * as fc from "fast-check";
 import type { CaseContext, PropertyCase } from "../case.js";
 import { Inconclusive, Violation } from "../verdicts.js";
-import { contextFor, type ExecutionEnv, runOnce } from "./execute.js";
+import { contextFor, type ExecutionEnv, missingWaitMs, runOnce } from "./execute.js";
 import { type CaseOutcome, judge } from "./judge.js";
 import { stallMsFor } from "./lane.js";
 import { died } from "./session.js";
@@ -110,10 +110,11 @@ class ShrinkWatch {
 /** The case's context, with the short wait for missing replies once the watch is shrinking. */
 function shrinkingContext(env: ExecutionEnv, watch: ShrinkWatch): CaseContext {
   const shortWaitMs = stallMsFor(env.waits.rttMs);
+  const fullWaitMs = missingWaitMs(env);
   return {
     ...contextFor(env),
     get waitMs() {
-      return watch.shrinking ? shortWaitMs : env.waits.waitMs;
+      return watch.shrinking ? Math.min(shortWaitMs, fullWaitMs) : fullWaitMs;
     },
   };
 }
