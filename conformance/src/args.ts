@@ -213,14 +213,16 @@ options:
                            (at most one to stdout): --reporter pretty --reporter html:report.html
   --out FILE               write the one report there (default: stdout)
   --timeout MS             progress wait: no byte for this long is "no answer" (default 5000;
-                           the suite waits at least 50 x the measured round trip)
+                           the suite waits at least 50 x the measured round trip; the quiet
+                           floor instead once a server was seen before the cases to serve a
+                           bounded number of clients at a time)
   --replay X               rerun one counterexample: CASE@SEED[:PATH] or a failure file
   --expect FILE            baseline of known failures (one case id per line, # comments)
   --fuzz DURATION          keep running the properties with fresh seeds (e.g. 10m); every
                            counterexample is saved as a failure file
   --failures-dir DIR       where failure files go (default ./conformance-failures with --fuzz)
   --start-timeout MS       how long a launched target may take to listen (default 20000)
-    --shrink-budget DURATION how long each property may shrink a failure (default 15s)
+  --shrink-budget DURATION how long each property may shrink a failure (default 15s)
   --fd-limit N             descriptors for the instance of a launched target that the ROBUST-2
                            case starts (with util-linux prlimit) and exhausts (default 128, >= 32)
   --help, --version
