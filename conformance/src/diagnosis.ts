@@ -490,9 +490,9 @@ export function diagnose(c: Conversation, checkRule?: string): Diagnosis | undef
   if (correct.equals(received)) return undefined;
   const framing = framingFault(c, received, correct, checkRule);
   const early = tooLongEarly(c, received);
-  // Both explain the bytes (a question of bytes that are not UTF-8 grows past Q once decoded):
-  // the one of the failed check's own rule is taken.
-  if (framing) return early && early.rule === checkRule && framing.rule !== checkRule ? early : framing;
+  // Both explain the bytes (a question of bytes that are not UTF-8 grows past Q once decoded): a
+  // framing fault of the failed check's own rule stands, else the simpler one, a Q set too low.
+  if (framing) return early && framing.rule !== checkRule ? early : framing;
   const expected = repliesOf(correct);
   const got = repliesOf(received);
   return (

@@ -171,9 +171,11 @@ describe("diagnose", () => {
     const c = conversation(["What is your name?", question], NAME + TOO_LONG_REPLY.toString("latin1"));
     expect(named(c)).toBe("LIMIT-QUESTION-1 too-long-early");
     // 2048 bytes that are not UTF-8 grow past Q = 4096 once decoded: decoding each read as UTF-8
-    // explains the too-long reply too. The check of LIMIT-QUESTION-1 takes its own rule's fault.
+    // explains the too-long reply too. The simpler fault, a Q set too low, is taken, unless the
+    // failed check is of the framing fault's own rule.
     const notUtf8 = conversation([`${"\x80".repeat(2047)}?`], TOO_LONG_REPLY.toString("latin1"));
-    expect(named(notUtf8)).toBe("FRAME-3 utf8-per-read");
-    expect(diagnose(notUtf8, "LIMIT-QUESTION-1")?.id).toBe("too-long-early");
+    expect(named(notUtf8)).toBe("LIMIT-QUESTION-1 too-long-early");
+    expect(diagnose(notUtf8, "UNKNOWN-1")?.id).toBe("too-long-early");
+    expect(diagnose(notUtf8, "FRAME-3")?.id).toBe("utf8-per-read");
   });
 });
