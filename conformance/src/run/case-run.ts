@@ -172,8 +172,6 @@ async function attachReplay(
     result.replayNote = `not replayed: the case took ${(outcome.ms / 1000).toFixed(1)} s (cases under ${REPLAY_UNDER_MS / 1000} s are replayed once)`;
     return undefined;
   }
-  // Like a shrink, a replay only runs the failure again: the next case need not wait for it.
-  env.hold?.release("replaying a failure");
   await session.ensureRunning();
   const again = await executeCase(
     c,

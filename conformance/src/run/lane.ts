@@ -1,8 +1,7 @@
 /**
  * The run's lane of cases in turn. A case holds the lane while it works; it lets go once it only
- * waits (a reply missing past the stall wait) or runs a failure again (its property shrinking it,
- * or its replay), and the next case starts beside it. A correct server never makes a case let go:
- * its replies come at once, and it fails nothing.
+ * waits (a reply missing past the stall wait, or its property shrinking a failure), and the next
+ * case starts beside it. A correct server never makes a case let go: its replies come at once.
  */
 
 import type { Waits } from "./waits.js";
