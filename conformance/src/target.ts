@@ -5,6 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -107,17 +108,46 @@ export function parseTarget(text: string): TargetSpec {
   );
 }
 
-/** A free loopback port (bound and released at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** A loopback port bound and released at once: `port`, or any (0); null when it is taken. */
+function bindOnce(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** The lowest port the kernel hands out to outgoing connections (32768 when it cannot be read). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/** Free ports are looked for from here up to the ephemeral range. */
+const FREE_PORTS_FROM = 10000;
+
+/**
+ * A free loopback port for a target to bind, below the kernel's ephemeral range: there, no
+ * outgoing connection (the suite opens tens of thousands) can take it between this check and the
+ * target's bind. Any free port when none is found there.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 20 && low > FREE_PORTS_FROM; attempt++) {
+    const port = FREE_PORTS_FROM + Math.floor(Math.random() * (low - FREE_PORTS_FROM));
+    if ((await bindOnce(port)) !== null) return port;
+  }
+  const any = await bindOnce(0);
+  if (any === null) throw new Error("no free loopback port");
+  return any;
 }
 
 function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {

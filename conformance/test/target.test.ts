@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { UsageError } from "@bridgekeeper/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { TargetExitedError, TargetNotListeningError } from "../src/errors.js";
-import { type LaunchedTarget, launchTarget, parseTarget } from "../src/target.js";
+import { freePort, type LaunchedTarget, launchTarget, parseTarget } from "../src/target.js";
 
 const correctServer = resolve(import.meta.dirname, "servers", "python", "correct.py");
 
@@ -87,5 +89,22 @@ describe("launchTarget", () => {
     launched = await launchTarget(parseTarget("127.0.0.1:9"));
     expect(launched.launched).toBe(false);
     expect(await launched.processEvidence()).toBeNull();
+  });
+});
+
+describe("freePort", () => {
+  it("gives a bindable port below the kernel's ephemeral range, where no outgoing connection takes it", async () => {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    for (let i = 0; i < 5; i++) {
+      const port = await freePort();
+      expect(port).toBeGreaterThanOrEqual(10000);
+      expect(port).toBeLessThan(low);
+      const server = createServer();
+      await new Promise<void>((done, fail) => {
+        server.once("error", fail);
+        server.listen(port, "127.0.0.1", done);
+      });
+      await new Promise((done) => server.close(done));
+    }
   });
 });
