@@ -394,12 +394,14 @@ function framingFault(
   const fewest = Math.min(...explained.map((e) => e.joins));
   const matches = explained.filter((e) => e.joins === fewest).map((e) => e.diagnosis);
   if (matches.length <= 1) return matches[0];
-  const own = matches.find((d) => d.rule === checkRule);
-  if (own) return own;
-  // Faults of framing by reads that these bytes cannot tell apart: named by what they share.
+  // Faults of framing by reads that these bytes cannot tell apart: named by what they share, whatever
+  // the check (its own rule would only pick one of them by chance).
   const ids = matches.map((d) => d.id);
-  if (!ids.every((id) => READ_FAULTS.has(id))) return undefined;
-  return ids.includes("framing-per-read") || ids.includes("utf8-per-read") ? FRAMED_BY_READS : PIPELINED_LOST;
+  if (ids.every((id) => READ_FAULTS.has(id)))
+    return ids.includes("framing-per-read") || ids.includes("utf8-per-read")
+      ? FRAMED_BY_READS
+      : PIPELINED_LOST;
+  return matches.find((d) => d.rule === checkRule);
 }
 
 /** The faults of a server that frames its reads, not the byte stream. */

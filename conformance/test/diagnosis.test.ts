@@ -158,6 +158,24 @@ describe("diagnose", () => {
     );
   });
 
+  it("names faults of framing by reads that the bytes cannot tell apart together, whatever the check's rule", () => {
+    // The bird is split across writes, the second write after a reply: decoding each read as
+    // UTF-8, framing each read alone, and answering only a read's first question all give two
+    // unknown replies. The check of pipelining (ANSWER-2) does not make it the last one.
+    const writes = [
+      enc("Quel"),
+      enc(" est"),
+      Buffer.concat([
+        enc(" votr{ pr\xc3\xa9nom ?What is the air-speed velocity of an unladen "),
+        Buffer.from([0xf0, 0x9f]),
+      ]),
+      Buffer.from([0x90, 0xa6, 0x3f]),
+    ];
+    const c = { ...conversation([], UNKNOWN + UNKNOWN), writes, receivedAtWrite: [0, 0, 0, UNKNOWN.length] };
+    expect(named(c)).toBe("FRAME-4 framed-by-reads");
+    expect(diagnose(c, "ANSWER-2")?.id).toBe("framed-by-reads");
+  });
+
   it("takes the fault that needs the fewest writes coalesced into one read, before the check's own rule", () => {
     // Each write its own read: framing per read explains it. Only by joining the first two writes
     // does a server answering a read's first question (ANSWER-2) explain it too.
