@@ -412,6 +412,14 @@ const READ_FAULTS: ReadonlySet<string> = new Set([
   "utf8-per-read",
 ]);
 
+/**
+ * Whether a diagnosis is one of the faults of framing by reads, or their joint name: the same
+ * defect seen through bytes that tell its variants apart or not.
+ */
+export function framesByReads(id: string): boolean {
+  return READ_FAULTS.has(id) || id === FRAMED_BY_READS.id || id === PIPELINED_LOST.id;
+}
+
 const FRAMED_BY_READS: Diagnosis = {
   id: "framed-by-reads",
   rule: "FRAME-4",

@@ -5,11 +5,14 @@
  */
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { framesByReads } from "../src/diagnosis.js";
 import { runConformance } from "../src/runner.js";
 
 const servers = resolve(import.meta.dirname, "servers");
 const firstQuestionPerRead = `exec:exec node ${servers}/node/first_question_per_read.mjs --port {port}`;
 const oneAtATime = `exec:exec python3 ${servers}/python/one_at_a_time.py --port {port}`;
+const bun = resolve(import.meta.dirname, "..", "..", "node_modules", ".bin", "bun");
+const oneReadQuestion = `exec:exec ${bun} ${servers}/bun/one_read_question.mjs --port {port}`;
 
 describe("the lane of cases in turn", () => {
   it("lets the next case start once a case only waits for a missing reply", async () => {
@@ -62,5 +65,19 @@ describe("the lane of cases in turn", () => {
     expect(interleaved?.violatedRule).toBe("FAIR-1");
     expect(interleaved?.shrink).toBeUndefined();
     expect(interleaved?.message).toContain("(not shrunk: a FAIR-1 failure depends on the timing");
+  }, 120_000);
+
+  it("shrinks a fault of framing by reads once, whichever variant each case names", async () => {
+    const only = ["frame.fragmented", "conn.interleaved", "close.half-close"];
+    const report = await runConformance({ target: oneReadQuestion, only, seed: 20261125, timeoutMs: 3000 });
+    const [fragmented, ...others] = report.cases;
+    expect(fragmented?.diagnosis && framesByReads(fragmented.diagnosis.id)).toBe(true);
+    expect(fragmented?.shrink).toBeDefined();
+    const sameFault = others.filter((c) => c.diagnosis && framesByReads(c.diagnosis.id));
+    expect(sameFault.length).toBeGreaterThan(0);
+    for (const c of sameFault) {
+      expect(c.shrink).toBeUndefined();
+      expect(c.message).toContain("(not shrunk: the same fault was shrunk in frame.fragmented)");
+    }
   }, 120_000);
 });

@@ -8,13 +8,15 @@
  *   once, which ends the shrink at the smallest counterexample found so far;
  * - the final counterexample is confirmed with the full waits; if it does not fail the same way,
  *   the first counterexample (found with the full waits) is reported instead;
- * - a fault already shrunk in this run (the same rule and diagnosis, by a case before or beside) is not
- *   shrunk again: its first counterexample stands, and the report names the case that shrank it;
+ * - a fault already shrunk in this run (the same rule and diagnosis, by a case before or beside; every
+ *   fault of framing by reads counts as one) is not shrunk again: its first counterexample stands,
+ *   and the report names the case that shrank it;
  * - a FAIR-1 failure is not shrunk (FAIR_NOT_SHRUNK says why): its first counterexample stands.
  */
 import { firstLine } from "@bridgekeeper/spec";
 import * as fc from "fast-check";
 import type { CaseContext, PropertyCase } from "../case.js";
+import { framesByReads } from "../diagnosis.js";
 import { Inconclusive, Violation } from "../verdicts.js";
 import { contextFor, type ExecutionEnv, missingWaitMs, runOnce } from "./execute.js";
 import { type CaseOutcome, judge } from "./judge.js";
@@ -45,6 +47,17 @@ function diagnosed(error: unknown): boolean {
 function signature(error: unknown): string {
   if (!(error instanceof Violation)) return `other: ${firstLine(error)}`;
   return error.diagnosis ? `${error.rule}/${error.diagnosis.id}` : error.rule;
+}
+
+/**
+ * The fault a failure is claimed under, so that it is shrunk once in a run: its signature, but one
+ * for every fault of framing by reads (which bytes may or may not tell apart, so one case names
+ * the variant and another names them together).
+ */
+function faultKey(error: unknown, signatureOf: string): string {
+  return error instanceof Violation && error.diagnosis && framesByReads(error.diagnosis.id)
+    ? "framing by reads"
+    : signatureOf;
 }
 
 /**
@@ -85,8 +98,9 @@ class ShrinkWatch {
       if (error instanceof Violation && error.rule === "FAIR-1") this.notShrunk = FAIR_NOT_SHRUNK;
       else if (diagnosed(error)) {
         // Claimed as the shrink starts: a case running beside this one does not shrink it again.
-        const by = this.shrunkFaults?.get(this.first.signature);
-        if (by === undefined) this.shrunkFaults?.set(this.first.signature, this.caseId);
+        const key = faultKey(error, this.first.signature);
+        const by = this.shrunkFaults?.get(key);
+        if (by === undefined) this.shrunkFaults?.set(key, this.caseId);
         else if (by !== this.caseId) this.notShrunk = `the same fault was shrunk in ${by}`;
       }
       return true;
