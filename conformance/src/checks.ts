@@ -46,6 +46,10 @@ function ruleForReply(reply: ExpectedReply | undefined, fallback: string): strin
   return fallback;
 }
 
+/** The diagnoses of a connection that went unserved because others were being served. */
+export const ONE_AT_A_TIME = "one-client-at-a-time";
+export const BLOCKED_BEHIND = "blocked-behind-other-connections";
+
 /**
  * One client served at a time: this connection got nothing, while one opened before it, still
  * open, was answered.
@@ -57,7 +61,7 @@ function oneAtATime(client: WireClient, concurrencyRule: string): Diagnosis | un
     .find((other) => other.id < client.id && !other.ended && other.receivedCount > 0);
   if (!served) return undefined;
   return {
-    id: "one-client-at-a-time",
+    id: ONE_AT_A_TIME,
     rule: concurrencyRule,
     explanation: `c${client.id} got no reply while c${served.id}, opened before it and still open, was answered: one client is served at a time`,
   };
@@ -90,7 +94,7 @@ function settleMsFor(ctx: CaseContext): number {
 /** The fault of a server that had not come to a connection while the cases beside held others. */
 export function blockedBehind(what: string, others: number, rule = "FAIR-1"): Diagnosis {
   return {
-    id: "blocked-behind-other-connections",
+    id: BLOCKED_BEHIND,
     rule,
     explanation: `${what}, while ${others} connections of the cases running beside this one were open: the server serves a bounded number of clients at a time`,
   };

@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ConformanceCase } from "../case.js";
+import { BLOCKED_BEHIND, ONE_AT_A_TIME } from "../checks.js";
 import type { AnswerBook } from "../model.js";
 import { formatReplay } from "../replay.js";
 import type { CaseResult } from "../report.js";
@@ -129,8 +130,7 @@ function resultOf(c: ConformanceCase, outcome: CaseOutcome, targetOutput: string
 /** A failure is replayed once only when its case took less than this; a longer one says why not. */
 const REPLAY_UNDER_MS = 5000;
 
-/** The diagnoses of a connection not served because others were. */
-const SERVED_IN_TURN = new Set(["one-client-at-a-time", "blocked-behind-other-connections"]);
+const SERVED_IN_TURN: ReadonlySet<string> = new Set([ONE_AT_A_TIME, BLOCKED_BEHIND]);
 
 /**
  * Why a failure is not replayed, when it is the fault the run saw before the cases: a server that
